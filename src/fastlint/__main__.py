@@ -1,0 +1,5 @@
+"""Entry point for ``python -m fastlint``."""
+
+from fastlint.cli import main
+
+main()

@@ -1,0 +1,71 @@
+"""What a check reports: findings, the chain that leads to them, and the fix they offer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A source range. Lines are 1-based; columns are 0-based character offsets."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One step of the path from request code to the work that is reported."""
+
+    label: str  # e.g. "authenticate_user()" or "CryptContext.verify()"
+    path: str  # display path of the file the step is in
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A fix a rule offers; ``safety`` is "safe" or "unsafe"."""
+
+    title: str
+    safety: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One diagnostic, in the terms both front doors (CLI and flake8) report."""
+
+    path: str  # display path: as passed, or relative to the working directory
+    span: Span
+    code: str
+    name: str
+    message: str
+    chain: tuple[ChainStep, ...] = ()
+    fix: Optional[Fix] = None
+    # Where the finding's evidence lives, beyond its own line (mutation sites...).
+    related: tuple[ChainStep, ...] = field(default=(), compare=False)
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def column(self) -> int:
+        """1-based column, as shown to users."""
+        return self.span.column + 1
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.span.line, self.span.column, self.code, self.message)
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    """What reports need to know about a rule (SARIF rule table, statistics, docs links)."""
+
+    code: str
+    name: str
+    summary: str  # one sentence: what the rule finds
+    fix_safety: Optional[str] = None  # "safe", "unsafe" or None when it cannot fix
