@@ -1,0 +1,197 @@
+"""The catalog: what fastlint knows about libraries, loaded from data and extended by users."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Optional
+
+from fastlint.index.symbols import CALL, split_symbol
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on older interpreters only
+    import tomli as tomllib
+
+BLOCKING_KINDS = ("sleep", "http", "file", "subprocess", "network", "database", "sdk", "cpu", "custom")
+
+_BRACES = re.compile(r"\{([^{}]*)\}")
+
+
+class CatalogError(ValueError):
+    """A catalog entry (built in or from the user's config) that does not make sense."""
+
+
+def expand_braces(pattern: str) -> list[str]:
+    """``a.{b,c}.d`` → ``["a.b.d", "a.c.d"]``."""
+    parts = _BRACES.split(pattern)
+    literals, choices = parts[0::2], parts[1::2]
+    options = [[c.strip() for c in choice.split(",") if c.strip()] for choice in choices]
+    out = []
+    for combo in itertools.product(*options):
+        text = literals[0]
+        for choice, literal in zip(combo, literals[1:]):
+            text += choice + literal
+        out.append(text)
+    return out
+
+
+@dataclass(frozen=True)
+class BlockingCall:
+    """A family of calls that block the event loop, and what to use instead."""
+
+    kind: str
+    patterns: tuple[str, ...]
+    excludes: tuple[str, ...]
+    instead: str
+
+
+def _match(pattern: tuple[str, ...], tokens: tuple[str, ...]) -> bool:
+    if not pattern:
+        return not tokens
+    head = pattern[0]
+    if head == "**":
+        # any run of names, no calls
+        for skip in range(len(tokens) + 1):
+            if skip and tokens[skip - 1] == CALL:
+                break
+            if _match(pattern[1:], tokens[skip:]):
+                return True
+        return False
+    if not tokens:
+        return False
+    if head == "*":
+        return tokens[0] != CALL and _match(pattern[1:], tokens[1:])
+    return head == tokens[0] and _match(pattern[1:], tokens[1:])
+
+
+class _PatternSet:
+    """Symbols matched exactly by dictionary and by wildcard patterns grouped by root."""
+
+    def __init__(self) -> None:
+        self.exact: dict[tuple[str, ...], Any] = {}
+        self.wild: dict[str, list[tuple[tuple[str, ...], Any]]] = {}
+
+    def add(self, pattern: str, payload: Any) -> None:
+        tokens = tuple(split_symbol(pattern))
+        if not tokens or tokens[0] in ("*", "**"):
+            raise CatalogError(f"pattern {pattern!r} must start with a module name")
+        if "*" in tokens or "**" in tokens:
+            self.wild.setdefault(tokens[0], []).append((tokens, payload))
+        else:
+            self.exact.setdefault(tokens, payload)
+
+    def find(self, tokens: tuple[str, ...]) -> Any:
+        hit = self.exact.get(tokens)
+        if hit is not None:
+            return hit
+        for pattern, payload in self.wild.get(tokens[0], ()) if tokens else ():
+            if _match(pattern, tokens):
+                return payload
+        return None
+
+
+class Catalog:
+    """Blocking calls and type rewrites, with fast lookup by symbol."""
+
+    def __init__(self, blocking: Iterable[BlockingCall], types: Mapping[str, str]) -> None:
+        self.blocking = tuple(blocking)
+        self.types = dict(types)
+        self._calls = _PatternSet()
+        self._excluded = _PatternSet()
+        for entry in self.blocking:
+            for pattern in entry.patterns:
+                for expanded in expand_braces(pattern):
+                    self._calls.add(expanded, entry)
+            for pattern in entry.excludes:
+                for expanded in expand_braces(pattern):
+                    self._excluded.add(expanded, True)
+        # Longest prefixes first, so the most specific rewrite wins.
+        self._rewrites = sorted(
+            ((tuple(split_symbol(k)), tuple(split_symbol(v))) for k, v in self.types.items()),
+            key=lambda item: -len(item[0]),
+        )
+        self._rewrite_roots = {source[0] for source, _ in self._rewrites}
+
+    def blocking_call(self, symbol: str) -> Optional[BlockingCall]:
+        tokens = tuple(split_symbol(symbol))
+        entry = self._calls.find(tokens)
+        if entry is None or self._excluded.find(tokens):
+            return None
+        return entry  # type: ignore[no-any-return]
+
+    def rewrite(self, tokens: list[str]) -> list[str]:
+        """Apply type rewrites to a symbol's tokens until none applies."""
+        if not tokens or tokens[0] not in self._rewrite_roots:
+            return tokens
+        for _ in range(8):
+            for source, target in self._rewrites:
+                if tuple(tokens[: len(source)]) == source:
+                    tokens = [*target, *tokens[len(source) :]]
+                    break
+            else:
+                return tokens
+        return tokens
+
+
+def _blocking_from_data(items: Any, origin: str) -> list[BlockingCall]:
+    if not isinstance(items, list):
+        raise CatalogError(f"{origin}: 'blocking-calls' must be an array of tables")
+    out = []
+    for index, item in enumerate(items):
+        where = f"{origin}: blocking-calls[{index}]"
+        if not isinstance(item, dict):
+            raise CatalogError(f"{where} must be a table")
+        unknown = set(item) - {"kind", "calls", "except", "instead"}
+        if unknown:
+            raise CatalogError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+        kind = item.get("kind", "custom")
+        if kind not in BLOCKING_KINDS:
+            raise CatalogError(f"{where}: kind must be one of {', '.join(BLOCKING_KINDS)}")
+        calls = item.get("calls")
+        excludes = item.get("except", [])
+        instead = item.get("instead", "await asyncio.to_thread(...)")
+        if not isinstance(calls, list) or not calls or not all(isinstance(c, str) for c in calls):
+            raise CatalogError(f"{where}: 'calls' must be a non-empty array of strings")
+        if not isinstance(excludes, list) or not all(isinstance(c, str) for c in excludes):
+            raise CatalogError(f"{where}: 'except' must be an array of strings")
+        if not isinstance(instead, str):
+            raise CatalogError(f"{where}: 'instead' must be a string")
+        out.append(BlockingCall(kind, tuple(calls), tuple(excludes), instead))
+    return out
+
+
+def _types_from_data(table: Any, origin: str) -> dict[str, str]:
+    if not isinstance(table, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in table.items()
+    ):
+        raise CatalogError(f"{origin}: 'types' must be a table of strings")
+    return dict(table)
+
+
+@lru_cache(maxsize=1)
+def _builtin_data() -> dict[str, Any]:
+    text = resources.files("fastlint.catalog").joinpath("catalog.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+CATALOG_KEYS = ("blocking-calls", "types")
+
+
+def load_catalog(extension: Optional[Mapping[str, Any]] = None, origin: str = "config") -> Catalog:
+    """The built-in catalog plus a user's ``[tool.fastlint.catalog]`` table."""
+    data = _builtin_data()
+    blocking = _blocking_from_data(data["blocking-calls"], "built-in catalog")
+    types = _types_from_data(data["types"], "built-in catalog")
+    if extension:
+        unknown = set(extension) - set(CATALOG_KEYS)
+        if unknown:
+            raise CatalogError(f"{origin}: unknown key catalog.{sorted(unknown)[0]}")
+        blocking += _blocking_from_data(extension.get("blocking-calls", []), origin)
+        types.update(_types_from_data(extension.get("types", {}), origin))
+    return Catalog(blocking, types)

@@ -1,0 +1,132 @@
+"""The ``fastlint`` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+import click
+
+from fastlint import __version__
+from fastlint.config import ConfigError, load_config
+from fastlint.engine import check as run_check
+from fastlint.report import OUTPUT_FORMATS, render, render_statistics
+from fastlint.rules import ALL_RULES, RULES_BY_CODE
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _split_codes(values: tuple[str, ...]) -> list[str]:
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+def _read_lines(path: str) -> Optional[list[str]]:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+
+
+def _fail(message: str) -> None:
+    click.echo(f"fastlint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fastlint")
+def main() -> None:
+    """fastlint finds the architectural mistakes that stop FastAPI apps from scaling."""
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces the configured set).")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable in addition.")
+@click.option(
+    "--output-format",
+    type=click.Choice(OUTPUT_FORMATS),
+    default="concise",
+    show_default=True,
+    help="How to print findings.",
+)
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--config", "config_file", type=click.Path(), help="Read settings from this file.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+def check_command(
+    paths: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    output_format: str,
+    statistics: bool,
+    exit_zero: bool,
+    config_file: Optional[str],
+    quiet: bool,
+) -> None:
+    """Check PATHS (default: the current directory) for scalability problems."""
+    targets = list(paths) or ["."]
+    try:
+        config = load_config(targets, config_file)
+        cli_codes = {"--select": _split_codes(select), "--ignore": _split_codes(ignore), "--extend-select": _split_codes(extend_select)}
+        for option, codes in cli_codes.items():
+            for code in codes:
+                if not code.startswith("FLT") or not (code == "FLT" or code[3:].isdigit()):
+                    raise ConfigError(f"{option}: {code!r} is not a fastlint code or prefix (FLT, FLT1, FLT101)")
+        config = config.with_cli(cli_codes["--select"] or None, cli_codes["--ignore"], cli_codes["--extend-select"])
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    result = run_check(targets, config)
+    for problem in result.problems:
+        click.echo(f"fastlint: error: {problem}", err=True)
+    for warning in result.warnings:
+        click.echo(f"fastlint: warning: {warning}", err=True)
+    rules = [rule.meta() for rule in ALL_RULES]
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if statistics:
+        click.echo(render_statistics(result.findings, rules=rules, color=color), nl=False)
+    else:
+        text = render(
+            result.findings,
+            output_format,
+            rules=rules,
+            source_lines=_read_lines,
+            color=color and output_format == "full",
+            tool_version=__version__,
+        )
+        click.echo(text, nl=False)
+    if not quiet and output_format in ("concise", "full") and not statistics:
+        count = len(result.findings)
+        if count:
+            click.echo(f"Found {count} problem{'s' if count != 1 else ''}.", err=True)
+        elif result.files_reported and not result.problems:
+            click.echo("All checks passed!", err=True)
+    if result.problems:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+@main.command("rules")
+def rules_command() -> None:
+    """List every rule: code, name, and whether it can fix."""
+    for rule in ALL_RULES:
+        fix = {"safe": "fix", "unsafe": "unsafe fix"}.get(rule.fix_safety or "", "")
+        default = "" if rule.enabled_by_default else "  (opt-in)"
+        click.echo(f"{rule.code}  {rule.name:<45} {fix}{default}".rstrip())
+
+
+@main.command("rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Print the documentation of one rule."""
+    rule = RULES_BY_CODE.get(code.upper())
+    if rule is None:
+        _fail(f"unknown rule {code!r}; `fastlint rules` lists them")
+        return
+    from fastlint.docs import render_rule
+
+    click.echo(render_rule(rule))

@@ -1,0 +1,75 @@
+"""Which files a run looks at: the given paths, less the usual non-source folders and excludes."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from fastlint.config import Config
+
+
+@dataclass(frozen=True)
+class Discovery:
+    files: tuple[str, ...]  # absolute paths, sorted
+    missing: tuple[str, ...]  # given paths that do not exist
+    empty: tuple[str, ...]  # given directories with no Python file
+
+
+def _relative(path: str, root: str) -> str:
+    try:
+        return os.path.relpath(path, root).replace(os.sep, "/")
+    except ValueError:
+        return path.replace(os.sep, "/")
+
+
+def is_excluded(path: str, config: Config) -> bool:
+    """Whether a path matches an exclude pattern, by name or by path from the project root."""
+    name = os.path.basename(path)
+    relative = _relative(path, config.root)
+    for pattern in (*config.exclude, *config.extend_exclude):
+        pattern = pattern.rstrip("/")
+        if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(relative, pattern):
+            return True
+        if relative == pattern or relative.startswith(pattern + "/"):
+            return True
+    return False
+
+
+def _walk(directory: str, config: Config) -> Iterator[str]:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = entry.path
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if is_excluded(path, config) or os.path.exists(os.path.join(path, "pyvenv.cfg")):
+                    continue
+                yield from _walk(path, config)
+            elif entry.name.endswith(".py"):
+                if entry.is_file() and not is_excluded(path, config):
+                    yield path
+        except OSError:
+            continue
+
+
+def discover(paths: Sequence[str], config: Config) -> Discovery:
+    """Python files under ``paths``. A file named explicitly is always included."""
+    files: set[str] = set()
+    missing: list[str] = []
+    empty: list[str] = []
+    for given in paths:
+        path = os.path.abspath(given)
+        if os.path.isdir(path):
+            found = list(_walk(path, config))
+            if not found:
+                empty.append(given)
+            files.update(found)
+        elif os.path.isfile(path):
+            files.add(path)
+        else:
+            missing.append(given)
+    return Discovery(tuple(sorted(files)), tuple(missing), tuple(empty))

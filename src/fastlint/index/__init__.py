@@ -1,0 +1,83 @@
+"""The index phase: each file parsed once and distilled into a picklable summary."""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+
+import libcst as cst
+
+from fastlint.index.indexer import build_summary
+from fastlint.index.summary import ModuleSummary, ParseError
+from fastlint.noqa import read_suppressions
+
+_MAY_HAVE_NOQA = re.compile(rb"noqa", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _is_package_dir(directory: str) -> bool:
+    return os.path.isfile(os.path.join(directory, "__init__.py"))
+
+
+def module_name_for(path: str) -> tuple[str, bool]:
+    """The dotted module name a file is imported as, judged by ``__init__.py`` files above it."""
+    directory, filename = os.path.split(path)
+    stem = filename[:-3] if filename.endswith(".py") else filename
+    is_package = stem == "__init__"
+    parts = [] if is_package else [stem]
+    while _is_package_dir(directory):
+        directory, package = os.path.split(directory)
+        parts.append(package)
+        if not package:
+            break
+    parts.reverse()
+    return ".".join(p for p in parts if p) or stem, is_package
+
+
+def _error_summary(path: str, module: str, is_package: bool, error: ParseError) -> ModuleSummary:
+    return ModuleSummary(
+        path=path,
+        module=module,
+        is_package=is_package,
+        imports=(),
+        functions=(),
+        classes=(),
+        bindings=(),
+        module_calls=(),
+        module_mutations=(),
+        noqa=(),
+        error=error,
+    )
+
+
+def index_source(path: str, source: bytes) -> ModuleSummary:
+    """Parse and summarise one file's bytes. Never raises for bad input: the summary says."""
+    module_name, is_package = module_name_for(path)
+    try:
+        tree = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        message = str(error).splitlines()[0] if str(error) else "invalid syntax"
+        return _error_summary(
+            path, module_name, is_package, ParseError(f"SyntaxError: {message}", error.raw_line, error.raw_column)
+        )
+    except UnicodeDecodeError as error:
+        return _error_summary(
+            path, module_name, is_package, ParseError(f"cannot decode the file: {error.reason} at byte {error.start}", 1, 0)
+        )
+    except (SyntaxError, LookupError) as error:  # e.g. an unknown ``# -*- coding: ... -*-``
+        return _error_summary(path, module_name, is_package, ParseError(f"cannot read the file: {error}", 1, 0))
+    except RecursionError:
+        return _error_summary(path, module_name, is_package, ParseError("too deeply nested to parse", 1, 0))
+    try:
+        noqa = read_suppressions(source.decode(tree.encoding, errors="replace")) if _MAY_HAVE_NOQA.search(source) else ()
+        return build_summary(tree, path=path, module_name=module_name, is_package=is_package, noqa=noqa)
+    except RecursionError:
+        return _error_summary(path, module_name, is_package, ParseError("too deeply nested to analyse", 1, 0))
+
+
+def index_file(path: str) -> ModuleSummary:
+    """Read and summarise a file; an OSError propagates for the caller to report."""
+    with open(path, "rb") as handle:
+        source = handle.read()
+    return index_source(path, source)

@@ -1,0 +1,999 @@
+"""Distils one parsed file into a :class:`ModuleSummary`: the only analysis walk over a CST.
+
+The walk is hand-written rather than a ``CSTVisitor``: it descends only into fields that can
+hold code, which makes it several times cheaper than libcst's generic traversal. Name
+resolution happens once the walk is complete, because a name's meaning in a function
+depends on every assignment in it (Python's scoping is per function, not per line).
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+from typing import Callable, Optional, Union
+
+import libcst as cst
+
+from fastlint.findings import Span
+from fastlint.index.positions import positions_of
+from fastlint.index.symbols import CALL, join_symbol
+from fastlint.index.summary import (
+    UNKNOWN,
+    Argument,
+    Binding,
+    CallSite,
+    ClassSummary,
+    Decorator,
+    FunctionSummary,
+    ModuleSummary,
+    Mutation,
+    Parameter,
+    Value,
+)
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+# Fields that never hold code: skipping them is most of the speed of the walk.
+_NON_CODE_FIELDS = frozenset(
+    {
+        "whitespace_before",
+        "whitespace_after",
+        "lpar",
+        "rpar",
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "comma",
+        "semicolon",
+        "whitespace_after_def",
+        "whitespace_before_params",
+        "whitespace_after_func",
+        "whitespace_before_args",
+        "whitespace_before_colon",
+        "whitespace_after_arg",
+        "whitespace_after_colon",
+        "whitespace_after_star",
+        "whitespace_after_param",
+        "whitespace_after_await",
+        "whitespace_after_import",
+        "whitespace_before_import",
+        "whitespace_after_from",
+        "whitespace_after_yield",
+        "whitespace_after_return",
+        "whitespace_after_del",
+        "whitespace_after_global",
+        "whitespace_after_nonlocal",
+        "whitespace_after_lambda",
+        "whitespace_after_assert",
+        "whitespace_after_class",
+        "whitespace_after_async",
+        "whitespace_after_at",
+        "whitespace_after_walrus",
+        "whitespace_before_walrus",
+        "whitespace_after_in",
+        "whitespace_before_in",
+        "whitespace_after_for",
+        "whitespace_after_with",
+        "whitespace_after_if",
+        "whitespace_before_if",
+        "whitespace_after_else",
+        "whitespace_before_else",
+        "whitespace_after_while",
+        "whitespace_after_as",
+        "whitespace_before_as",
+        "whitespace_after_except",
+        "whitespace_after_raise",
+        "whitespace_before_from",
+        "whitespace_before_value",
+        "whitespace_before_indicator",
+        "whitespace_after_indicator",
+        "whitespace_after_case",
+        "whitespace_after_match",
+        "equal",
+        "colon",
+        "dot",
+        "operator",
+        "asynchronous",
+        "relative",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "first_line",
+        "empty_lines",
+        "last_line",
+        "newline",
+        "trailing_whitespace",
+        "body_indent",
+    }
+)
+
+_field_cache: dict[type, tuple[str, ...]] = {}
+
+
+def _code_fields(node_type: type) -> tuple[str, ...]:
+    names = _field_cache.get(node_type)
+    if names is None:
+        names = tuple(
+            f.name for f in dataclasses.fields(node_type) if f.name not in _NON_CODE_FIELDS
+        )
+        _field_cache[node_type] = names
+    return names
+
+
+# --- scopes -----------------------------------------------------------------------------
+
+# What a name is bound to in a scope:
+#   ("import", qualified) | ("def", symbol) | ("expr", node) | ("type", node) |
+#   ("depends", node) | ("self", class symbol) | ("cls", class symbol) | ("unknown", None)
+_BindingEntry = tuple[str, object]
+
+
+class _Scope:
+    __slots__ = ("kind", "parent", "bindings", "globals", "qualname")
+
+    def __init__(self, kind: str, parent: Optional[_Scope], qualname: str) -> None:
+        self.kind = kind  # "module", "class" or "function"
+        self.parent = parent
+        self.qualname = qualname
+        self.bindings: dict[str, list[_BindingEntry]] = {}
+        self.globals: set[str] = set()
+
+    def bind(self, name: str, entry: _BindingEntry) -> None:
+        self.bindings.setdefault(name, []).append(entry)
+
+
+class _PendingFunction:
+    def __init__(
+        self,
+        node: cst.FunctionDef,
+        qualname: str,
+        scope: _Scope,
+        class_name: Optional[str],
+        outer: _Scope,
+    ) -> None:
+        self.node = node
+        self.qualname = qualname
+        self.scope = scope
+        self.outer = outer  # where decorators and defaults are evaluated
+        self.class_name = class_name
+        self.calls: list[tuple[cst.Call, bool, bool]] = []  # node, awaited, in_loop
+        self.returns: list[cst.BaseExpression] = []
+        self.mutations: list[tuple[cst.BaseExpression, str, cst.CSTNode]] = []
+        self.is_generator = False
+        self.has_await = False
+
+
+class _PendingClass:
+    def __init__(self, node: cst.ClassDef, qualname: str, scope: _Scope, outer: _Scope) -> None:
+        self.node = node
+        self.qualname = qualname
+        self.scope = scope
+        self.outer = outer
+        self.methods: list[str] = []
+        self.self_attributes: list[tuple[str, cst.BaseExpression, _Scope]] = []
+
+
+class _Context:
+    __slots__ = ("scope", "function", "klass", "in_loop")
+
+    def __init__(
+        self,
+        scope: _Scope,
+        function: Optional[_PendingFunction],
+        klass: Optional[_PendingClass],
+        in_loop: bool,
+    ) -> None:
+        self.scope = scope
+        self.function = function
+        self.klass = klass
+        self.in_loop = in_loop
+
+
+# --- the walk ---------------------------------------------------------------------------
+
+
+class _Indexer:
+    def __init__(self, module_name: str, is_package: bool) -> None:
+        self.module_name = module_name
+        self.is_package = is_package
+        self.module_scope = _Scope("module", None, "")
+        self.functions: list[_PendingFunction] = []
+        self.classes: list[_PendingClass] = []
+        self.bindings: list[tuple[cst.Name, cst.BaseExpression, Optional[cst.BaseExpression]]] = []
+        self.module_calls: list[tuple[cst.Call, bool, bool, _Scope]] = []
+        self.module_mutations: list[tuple[cst.BaseExpression, str, cst.CSTNode, _Scope]] = []
+        self.awaited: set[cst.Call] = set()
+        self.trailing: dict[cst.Call, tuple[str, ...]] = {}
+        self.wanted: set[cst.CSTNode] = set()
+        self.imports: dict[str, str] = {}
+        self._handlers: dict[type, Callable[[cst.CSTNode, _Context], None]] = {
+            cst.FunctionDef: self._function_def,  # type: ignore[dict-item]
+            cst.ClassDef: self._class_def,  # type: ignore[dict-item]
+            cst.Lambda: self._lambda,  # type: ignore[dict-item]
+            cst.Call: self._call,  # type: ignore[dict-item]
+            cst.Await: self._await,  # type: ignore[dict-item]
+            cst.Import: self._import,  # type: ignore[dict-item]
+            cst.ImportFrom: self._import_from,  # type: ignore[dict-item]
+            cst.Assign: self._assign,  # type: ignore[dict-item]
+            cst.AnnAssign: self._ann_assign,  # type: ignore[dict-item]
+            cst.AugAssign: self._aug_assign,  # type: ignore[dict-item]
+            cst.Del: self._del,  # type: ignore[dict-item]
+            cst.Global: self._global,  # type: ignore[dict-item]
+            cst.Return: self._return,  # type: ignore[dict-item]
+            cst.Yield: self._yield,  # type: ignore[dict-item]
+            cst.For: self._for,  # type: ignore[dict-item]
+            cst.While: self._while,  # type: ignore[dict-item]
+            cst.With: self._with,  # type: ignore[dict-item]
+            cst.ListComp: self._comprehension,  # type: ignore[dict-item]
+            cst.SetComp: self._comprehension,  # type: ignore[dict-item]
+            cst.GeneratorExp: self._comprehension,  # type: ignore[dict-item]
+            cst.DictComp: self._comprehension,  # type: ignore[dict-item]
+            cst.NamedExpr: self._named_expr,  # type: ignore[dict-item]
+            cst.ExceptHandler: self._except_handler,  # type: ignore[dict-item]
+            cst.SimpleString: self._leaf,
+            cst.ConcatenatedString: self._leaf,
+            cst.Integer: self._leaf,
+            cst.Float: self._leaf,
+            cst.Imaginary: self._leaf,
+            cst.Name: self._leaf,
+            cst.Pass: self._leaf,
+            cst.Break: self._leaf,
+            cst.Continue: self._leaf,
+        }
+
+    # generic descent
+
+    def walk(self, node: cst.CSTNode, ctx: _Context) -> None:
+        handler = self._handlers.get(type(node))
+        if handler is not None:
+            handler(node, ctx)
+        else:
+            self.walk_children(node, ctx)
+
+    def walk_children(self, node: cst.CSTNode, ctx: _Context) -> None:
+        walk = self.walk
+        for name in _code_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                walk(value, ctx)
+            elif type(value) is tuple or type(value) is list:
+                for child in value:
+                    if isinstance(child, cst.CSTNode):
+                        walk(child, ctx)
+
+    def _leaf(self, node: cst.CSTNode, ctx: _Context) -> None:
+        pass
+
+    # definitions
+
+    def _function_def(self, node: cst.FunctionDef, ctx: _Context) -> None:
+        name = node.name.value
+        if ctx.scope.kind == "function":
+            qualname = f"{ctx.scope.qualname}.<locals>.{name}"
+        elif ctx.scope.kind == "class":
+            qualname = f"{ctx.scope.qualname}.{name}"
+        else:
+            qualname = name
+        for decorator in node.decorators:
+            self.walk(decorator.decorator, ctx)
+            self.wanted.add(decorator.decorator)
+        self.wanted.add(node.name)
+        scope = _Scope("function", self._enclosing_function_scope(ctx.scope), qualname)
+        class_name = ctx.klass.qualname if ctx.klass is not None and ctx.scope.kind == "class" else None
+        pending = _PendingFunction(node, qualname, scope, class_name, ctx.scope)
+        self.functions.append(pending)
+        if class_name is not None and ctx.klass is not None:
+            ctx.klass.methods.append(qualname)
+        ctx.scope.bind(name, ("def", self._symbol_for_definition(qualname, ctx.scope)))
+        self._bind_parameters(node, pending, ctx)
+        self.walk(node.body, _Context(scope, pending, None, False))
+
+    def _bind_parameters(self, node: cst.FunctionDef, pending: _PendingFunction, ctx: _Context) -> None:
+        params = node.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        if isinstance(params.star_arg, cst.Param):
+            every.append(params.star_arg)
+        if params.star_kwarg is not None:
+            every.append(params.star_kwarg)
+        is_static = any(_decorator_name(d) == "staticmethod" for d in node.decorators)
+        is_classmethod = any(_decorator_name(d) == "classmethod" for d in node.decorators)
+        for index, param in enumerate(every):
+            self.wanted.add(param.name)
+            if param.annotation is not None:
+                self.walk(param.annotation.annotation, ctx)
+            if param.default is not None:
+                self.walk(param.default, ctx)
+            name = param.name.value
+            if index == 0 and pending.class_name is not None and not is_static and (params.posonly_params or params.params):
+                class_symbol = f"{self.module_name}.{pending.class_name}"
+                pending.scope.bind(name, ("cls" if is_classmethod else "self", class_symbol))
+                continue
+            target = _depends_target(param.default) if param.default is not None else None
+            if isinstance(target, cst.BaseExpression):
+                pending.scope.bind(name, ("depends", param.default))
+            elif param.annotation is not None:
+                pending.scope.bind(name, ("type", param.annotation.annotation))
+            else:
+                pending.scope.bind(name, ("unknown", None))
+
+    def _class_def(self, node: cst.ClassDef, ctx: _Context) -> None:
+        name = node.name.value
+        qualname = name if ctx.scope.kind == "module" else f"{ctx.scope.qualname}.{name}"
+        for decorator in node.decorators:
+            self.walk(decorator.decorator, ctx)
+            self.wanted.add(decorator.decorator)
+        for arg in node.bases:
+            self.walk(arg.value, ctx)
+        for arg in node.keywords:
+            self.walk(arg.value, ctx)
+        self.wanted.add(node.name)
+        scope = _Scope("class", ctx.scope, qualname)
+        pending = _PendingClass(node, qualname, scope, ctx.scope)
+        self.classes.append(pending)
+        ctx.scope.bind(name, ("def", self._symbol_for_definition(qualname, ctx.scope)))
+        self.walk(node.body, _Context(scope, ctx.function, pending, ctx.in_loop))
+
+    def _symbol_for_definition(self, qualname: str, scope: _Scope) -> str:
+        return f"{self.module_name}.{qualname}"
+
+    @staticmethod
+    def _enclosing_function_scope(scope: _Scope) -> _Scope:
+        # Class bodies do not enclose the functions defined in them.
+        while scope.kind == "class" and scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+    def _lambda(self, node: cst.Lambda, ctx: _Context) -> None:
+        # A lambda's body runs when the lambda is called, which is not here.
+        for param in node.params.params:
+            if param.default is not None:
+                self.walk(param.default, ctx)
+
+    # calls
+
+    def _call(self, node: cst.Call, ctx: _Context) -> None:
+        awaited = node in self.awaited
+        self.wanted.add(node)
+        if ctx.function is not None and ctx.klass is None:
+            ctx.function.calls.append((node, awaited, ctx.in_loop))
+        else:
+            self.module_calls.append((node, awaited, ctx.in_loop, ctx.scope))
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            self.trailing[func.value] = (func.attr.value, *self.trailing.get(node, ()))
+        self.walk(func, ctx)
+        for arg in node.args:
+            self.walk(arg.value, ctx)
+
+    def _await(self, node: cst.Await, ctx: _Context) -> None:
+        if ctx.function is not None:
+            ctx.function.has_await = True
+        if isinstance(node.expression, cst.Call):
+            self.awaited.add(node.expression)
+        self.walk(node.expression, ctx)
+
+    # bindings
+
+    def _import(self, node: cst.Import, ctx: _Context) -> None:
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self._bind_import(ctx, alias.asname.name.value, dotted)
+            else:
+                top = dotted.split(".")[0]
+                self._bind_import(ctx, top, top)
+
+    def _import_from(self, node: cst.ImportFrom, ctx: _Context) -> None:
+        base = _dotted(node.module) if node.module is not None else ""
+        if node.relative:
+            package = self.module_name if self.is_package else self.module_name.rpartition(".")[0]
+            for _ in range(len(node.relative) - 1):
+                package = package.rpartition(".")[0]
+            base = f"{package}.{base}" if base and package else (base or package)
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            name = _dotted(alias.name)
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self._bind_import(ctx, local, f"{base}.{name}" if base else name)
+
+    def _bind_import(self, ctx: _Context, local: str, qualified: str) -> None:
+        ctx.scope.bind(local, ("import", qualified))
+        if ctx.scope.kind == "module":
+            self.imports.setdefault(local, qualified)
+
+    def _bind_target(self, target: cst.BaseExpression, value: Optional[cst.BaseExpression], ctx: _Context) -> None:
+        if isinstance(target, cst.Name):
+            entry: _BindingEntry = ("expr", value) if value is not None else ("unknown", None)
+            scope = self.module_scope if target.value in ctx.scope.globals else ctx.scope
+            scope.bind(target.value, entry)
+            if scope.kind == "module" and value is not None:
+                self.wanted.add(target)
+                self.bindings.append((target, value, None))
+            if target.value in ctx.scope.globals:
+                self._record_mutation(target, "rebind", target, ctx)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                inner = element.value
+                if isinstance(inner, cst.StarredElement):
+                    inner = inner.value
+                self._bind_target(inner, None, ctx)
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, None, ctx)
+        elif isinstance(target, cst.Subscript):
+            self._record_mutation(target.value, "setitem", target, ctx)
+        elif isinstance(target, cst.Attribute):
+            obj = target.value
+            if (
+                isinstance(obj, cst.Name)
+                and ctx.function is not None
+                and ctx.function.class_name is not None
+                and _first_param_name(ctx.function.node) == obj.value
+            ):
+                klass = self._class_named(ctx.function.class_name)
+                if klass is not None and value is not None:
+                    klass.self_attributes.append((target.attr.value, value, ctx.scope))
+            else:
+                self._record_mutation(obj, "setattr", target, ctx)
+
+    def _record_mutation(self, target: cst.BaseExpression, kind: str, node: cst.CSTNode, ctx: _Context) -> None:
+        self.wanted.add(node)
+        if ctx.function is not None and ctx.klass is None:
+            ctx.function.mutations.append((target, kind, node))
+        else:
+            self.module_mutations.append((target, kind, node, ctx.scope))
+
+    def _class_named(self, qualname: str) -> Optional[_PendingClass]:
+        for klass in reversed(self.classes):
+            if klass.qualname == qualname:
+                return klass
+        return None
+
+    def _assign(self, node: cst.Assign, ctx: _Context) -> None:
+        self.walk(node.value, ctx)
+        for target in node.targets:
+            self._walk_target_parts(target.target, ctx)
+            self._bind_target(target.target, node.value, ctx)
+
+    def _ann_assign(self, node: cst.AnnAssign, ctx: _Context) -> None:
+        self.walk(node.annotation.annotation, ctx)
+        if node.value is not None:
+            self.walk(node.value, ctx)
+        self._walk_target_parts(node.target, ctx)
+        if node.value is not None:
+            self._bind_target(node.target, node.value, ctx)
+            if isinstance(node.target, cst.Name) and ctx.scope.kind == "module":
+                target, value, _ = self.bindings[-1]
+                self.bindings[-1] = (target, value, node.annotation.annotation)
+        elif isinstance(node.target, cst.Name) and ctx.scope.kind == "function":
+            ctx.scope.bind(node.target.value, ("type", node.annotation.annotation))
+
+    def _walk_target_parts(self, target: cst.BaseExpression, ctx: _Context) -> None:
+        # ``d[key()] = v`` and ``obj.attr = v`` evaluate code inside the target.
+        if isinstance(target, cst.Subscript):
+            self.walk(target.value, ctx)
+            for element in target.slice:
+                self.walk(element.slice, ctx)
+        elif isinstance(target, cst.Attribute):
+            self.walk(target.value, ctx)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._walk_target_parts(element.value, ctx)
+
+    def _aug_assign(self, node: cst.AugAssign, ctx: _Context) -> None:
+        self.walk(node.value, ctx)
+        self._walk_target_parts(node.target, ctx)
+        target = node.target
+        if isinstance(target, cst.Name):
+            if ctx.scope.kind == "module" or target.value in ctx.scope.globals:
+                self._record_mutation(target, "augassign", target, ctx)
+            else:
+                ctx.scope.bind(target.value, ("unknown", None))
+        elif isinstance(target, cst.Subscript):
+            self._record_mutation(target.value, "augassign", target, ctx)
+        elif isinstance(target, cst.Attribute):
+            self._record_mutation(target.value, "setattr", target, ctx)
+
+    def _del(self, node: cst.Del, ctx: _Context) -> None:
+        targets = [node.target]
+        if isinstance(node.target, (cst.Tuple, cst.List)):
+            targets = [e.value for e in node.target.elements]
+        for target in targets:
+            self._walk_target_parts(target, ctx)
+            if isinstance(target, cst.Subscript):
+                self._record_mutation(target.value, "delitem", target, ctx)
+
+    def _global(self, node: cst.Global, ctx: _Context) -> None:
+        for item in node.names:
+            ctx.scope.globals.add(item.name.value)
+
+    def _return(self, node: cst.Return, ctx: _Context) -> None:
+        if node.value is not None:
+            self.walk(node.value, ctx)
+            if ctx.function is not None:
+                ctx.function.returns.append(node.value)
+
+    def _yield(self, node: cst.Yield, ctx: _Context) -> None:
+        if ctx.function is not None:
+            ctx.function.is_generator = True
+        if isinstance(node.value, cst.BaseExpression):
+            self.walk(node.value, ctx)
+            if ctx.function is not None:
+                ctx.function.returns.append(node.value)
+        elif isinstance(node.value, cst.From):
+            self.walk(node.value.item, ctx)
+
+    def _for(self, node: cst.For, ctx: _Context) -> None:
+        if node.asynchronous is not None and ctx.function is not None:
+            ctx.function.has_await = True
+        self.walk(node.iter, ctx)
+        self._bind_target(node.target, None, ctx)
+        inner = _Context(ctx.scope, ctx.function, ctx.klass, True)
+        self.walk(node.body, inner)
+        if node.orelse is not None:
+            self.walk(node.orelse, ctx)
+
+    def _while(self, node: cst.While, ctx: _Context) -> None:
+        self.walk(node.test, ctx)
+        self.walk(node.body, _Context(ctx.scope, ctx.function, ctx.klass, True))
+        if node.orelse is not None:
+            self.walk(node.orelse, ctx)
+
+    def _with(self, node: cst.With, ctx: _Context) -> None:
+        if node.asynchronous is not None and ctx.function is not None:
+            ctx.function.has_await = True
+        for item in node.items:
+            self.walk(item.item, ctx)
+            if item.asname is not None:
+                target = item.asname.name
+                if isinstance(target, cst.Name):
+                    self._bind_target(target, item.item, ctx)
+                else:
+                    self._bind_target(target, None, ctx)
+        self.walk(node.body, ctx)
+
+    def _comprehension(
+        self, node: Union[cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp], ctx: _Context
+    ) -> None:
+        inner = _Context(ctx.scope, ctx.function, ctx.klass, True)
+        comp: Optional[cst.CompFor] = node.for_in
+        first = True
+        while comp is not None:
+            if comp.asynchronous is not None and ctx.function is not None:
+                ctx.function.has_await = True
+            # The first iterable is evaluated once, in the enclosing scope.
+            self.walk(comp.iter, ctx if first else inner)
+            first = False
+            self._bind_target(comp.target, None, ctx)
+            for condition in comp.ifs:
+                self.walk(condition.test, inner)
+            comp = comp.inner_for_in
+        if isinstance(node, cst.DictComp):
+            self.walk(node.key, inner)
+            self.walk(node.value, inner)
+        else:
+            self.walk(node.elt, inner)
+
+    def _named_expr(self, node: cst.NamedExpr, ctx: _Context) -> None:
+        self.walk(node.value, ctx)
+        self._bind_target(node.target, node.value, ctx)
+
+    def _except_handler(self, node: cst.ExceptHandler, ctx: _Context) -> None:
+        if node.type is not None:
+            self.walk(node.type, ctx)
+        if node.name is not None:
+            self._bind_target(node.name.name, None, ctx)
+        self.walk(node.body, ctx)
+
+
+# --- resolution -------------------------------------------------------------------------
+
+
+class _Resolver:
+    """Turns expressions into symbols and values, once every binding is known."""
+
+    def __init__(self, indexer: _Indexer, spans: dict[cst.CSTNode, Span]) -> None:
+        self.module_name = indexer.module_name
+        self.trailing = indexer.trailing
+        self.spans = spans
+        self._active: set[int] = set()
+
+    def span(self, node: cst.CSTNode) -> Span:
+        return self.spans.get(node, _NO_SPAN)
+
+    def symbol(self, node: cst.BaseExpression, scope: _Scope) -> str:
+        tokens = self._tokens(node)
+        if tokens is None:
+            return UNKNOWN
+        root = self._resolve_name(tokens[0], scope)
+        if root == UNKNOWN:
+            return UNKNOWN
+        return join_symbol([root, *tokens[1:]])
+
+    def _tokens(self, node: cst.BaseExpression) -> Optional[list[str]]:
+        tokens: list[str] = []
+        while True:
+            if isinstance(node, cst.Name):
+                tokens.append(node.value)
+                tokens.reverse()
+                return tokens
+            if isinstance(node, cst.Attribute):
+                tokens.append(node.attr.value)
+                node = node.value
+            elif isinstance(node, cst.Call):
+                tokens.append(CALL)
+                node = node.func
+            elif isinstance(node, cst.Await):
+                node = node.expression
+            else:
+                return None
+
+    def _resolve_name(self, name: str, scope: _Scope) -> str:
+        current: Optional[_Scope] = scope
+        while current is not None:
+            if name in current.globals:
+                current = _module_scope(current)
+                continue
+            entries = current.bindings.get(name)
+            if entries:
+                return self._resolve_entries(name, entries, current)
+            current = current.parent
+            while current is not None and current.kind == "class" and scope is not current:
+                current = current.parent
+        if name in _BUILTIN_NAMES:
+            return f"builtins.{name}"
+        return UNKNOWN
+
+    def _resolve_entries(self, name: str, entries: list[_BindingEntry], scope: _Scope) -> str:
+        results: set[str] = set()
+        for kind, payload in entries:
+            if kind == "import":
+                results.add(str(payload))
+            elif kind == "def":
+                results.add(str(payload))
+            elif scope.kind == "module" and kind in ("expr", "unknown"):
+                results.add(f"{self.module_name}.{name}")
+            elif scope.kind == "class" and kind in ("expr", "unknown"):
+                results.add(f"{self.module_name}.{scope.qualname}.{name}")
+            elif kind == "self":
+                results.add(f"{payload}{CALL}")
+            elif kind == "cls":
+                results.add(str(payload))
+            elif kind == "expr":
+                results.add(self._guarded(payload, scope, self.symbol))
+            elif kind == "type":
+                results.add(self._guarded(payload, scope, self._instance_of_annotation))
+            elif kind == "depends":
+                results.add(self._guarded(payload, scope, self._dependency_value))
+            else:
+                return UNKNOWN
+            if len(results) > 1:
+                return UNKNOWN
+        return results.pop() if results else UNKNOWN
+
+    def _guarded(self, payload: object, scope: _Scope, how: Callable[[cst.BaseExpression, _Scope], str]) -> str:
+        key = id(payload)
+        if key in self._active or not isinstance(payload, cst.BaseExpression):
+            return UNKNOWN  # ``x = x.next`` and other self-references
+        self._active.add(key)
+        try:
+            return how(payload, scope)
+        finally:
+            self._active.discard(key)
+
+    def _instance_of_annotation(self, annotation: cst.BaseExpression, scope: _Scope) -> str:
+        inner = _unwrap_annotation(annotation)
+        if inner is None:
+            return UNKNOWN
+        dependency = _annotated_dependency(annotation)
+        symbol = self.symbol(inner, scope)
+        if symbol in ("", "builtins.str", "builtins.int", "builtins.float", "builtins.bool"):
+            if dependency is not None:
+                return self._dependency_value(dependency, scope)
+            return UNKNOWN
+        return f"{symbol}{CALL}"
+
+    def _dependency_value(self, default: cst.BaseExpression, scope: _Scope) -> str:
+        target = _depends_target(default)
+        if target is None or isinstance(target, bool):
+            return UNKNOWN
+        symbol = self.symbol(target, scope)
+        return f"{symbol}{CALL}" if symbol else UNKNOWN
+
+    def value(self, node: cst.BaseExpression, scope: _Scope) -> Value:
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return Value("const", literal=node.value)
+            return Value("ref", self.symbol(node, scope))
+        if isinstance(node, cst.Attribute):
+            return Value("ref", self.symbol(node, scope))
+        if isinstance(node, cst.Call):
+            return Value(
+                "call",
+                self.symbol(node.func, scope),
+                args=self.arguments(node.args, scope),
+                trailing_calls=self.trailing.get(node, ()),
+            )
+        if isinstance(node, cst.SimpleString):
+            evaluated = node.evaluated_value
+            return Value("str", literal=evaluated if isinstance(evaluated, str) else None)
+        if isinstance(node, (cst.ConcatenatedString, cst.FormattedString)):
+            return Value("str")
+        if isinstance(node, cst.Integer):
+            return Value("num", literal=_int_literal(node.value))
+        if isinstance(node, cst.Float):
+            return Value("num", literal=_float_literal(node.value))
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            kind = {cst.List: "list", cst.Tuple: "tuple", cst.Set: "set"}[type(node)]
+            return Value(kind, elements=tuple(self.value(e.value, scope) for e in node.elements))
+        if isinstance(node, cst.Dict):
+            return Value("dict")
+        if isinstance(node, cst.Lambda):
+            return Value("lambda")
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return Value("comprehension", elements=(self.value(node.for_in.iter, scope),))
+        if isinstance(node, cst.Await):
+            return Value("await", elements=(self.value(node.expression, scope),))
+        if isinstance(node, cst.Subscript):
+            elements = tuple(
+                self.value(e.slice.value, scope) for e in node.slice if isinstance(e.slice, cst.Index)
+            )
+            return Value("subscript", self.symbol(node.value, scope), elements=elements)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            return Value("union", elements=(self.value(node.left, scope), self.value(node.right, scope)))
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
+            inner = self.value(node.expression, scope)
+            if isinstance(node.operator, cst.Minus) and isinstance(inner.literal, (int, float)):
+                return Value("num", literal=-inner.literal)
+        return Value("other")
+
+    def arguments(self, args: tuple[cst.Arg, ...] | list[cst.Arg], scope: _Scope) -> tuple[Argument, ...]:
+        return tuple(
+            Argument(
+                arg.keyword.value if arg.keyword is not None else None,
+                self.value(arg.value, scope),
+                arg.star if isinstance(arg.star, str) else "",
+            )
+            for arg in args
+        )
+
+
+_NO_SPAN = Span(0, 0, 0, 0)
+
+
+def _module_scope(scope: _Scope) -> _Scope:
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope
+
+
+def _int_literal(text: str) -> Optional[int]:
+    try:
+        return int(text.replace("_", ""), 0)
+    except ValueError:
+        return None
+
+
+def _float_literal(text: str) -> Optional[float]:
+    try:
+        return float(text.replace("_", ""))
+    except ValueError:
+        return None
+
+
+def _dotted(node: Union[cst.Attribute, cst.Name, cst.BaseExpression]) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _decorator_name(decorator: cst.Decorator) -> str:
+    expr = decorator.decorator
+    if isinstance(expr, cst.Call):
+        expr = expr.func
+    return _dotted(expr).rpartition(".")[2]
+
+
+def _first_param_name(node: cst.FunctionDef) -> Optional[str]:
+    params = [*node.params.posonly_params, *node.params.params]
+    return params[0].name.value if params else None
+
+
+_DEPENDS_NAMES = ("Depends", "Security")
+
+
+def _depends_target(default: cst.BaseExpression) -> Union[cst.BaseExpression, bool, None]:
+    """For ``Depends(fn)``: ``fn``; for a bare ``Depends()``: True; otherwise None.
+
+    Matched by the callee's last name here; the link phase checks what it resolves to.
+    """
+    if not isinstance(default, cst.Call):
+        return None
+    name = _dotted(default.func).rpartition(".")[2]
+    if name not in _DEPENDS_NAMES:
+        return None
+    for arg in default.args:
+        if arg.keyword is None or arg.keyword.value == "dependency":
+            return arg.value
+    return True
+
+
+def _unwrap_annotation(annotation: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """``Annotated[T, ...]``, ``Optional[T]`` and ``T | None`` → ``T``."""
+    node = annotation
+    for _ in range(8):
+        if isinstance(node, cst.Subscript):
+            head = _dotted(node.value).rpartition(".")[2]
+            if head in ("Annotated", "Optional") and node.slice:
+                first = node.slice[0].slice
+                if isinstance(first, cst.Index):
+                    node = first.value
+                    continue
+            return node
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            left, right = node.left, node.right
+            if isinstance(right, cst.Name) and right.value == "None":
+                node = left
+                continue
+            if isinstance(left, cst.Name) and left.value == "None":
+                node = right
+                continue
+            return None
+        if isinstance(node, cst.SimpleString):
+            return None  # a forward reference; not worth a second parse
+        return node
+    return None
+
+
+def _annotated_dependency(annotation: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    if isinstance(annotation, cst.Subscript) and _dotted(annotation.value).rpartition(".")[2] == "Annotated":
+        for element in annotation.slice[1:]:
+            if isinstance(element.slice, cst.Index) and _depends_target(element.slice.value) is not None:
+                return element.slice.value
+    return None
+
+
+# --- building the summary ---------------------------------------------------------------
+
+
+def build_summary(
+    module: cst.Module, *, path: str, module_name: str, is_package: bool, noqa: tuple[tuple[int, Optional[tuple[str, ...]]], ...]
+) -> ModuleSummary:
+    indexer = _Indexer(module_name, is_package)
+    root = _Context(indexer.module_scope, None, None, False)
+    indexer.walk(module, root)
+    spans = positions_of(module, indexer.wanted)
+    resolver = _Resolver(indexer, spans)
+
+    functions = tuple(_build_function(fn, resolver) for fn in indexer.functions)
+    classes = tuple(_build_class(cls, resolver) for cls in indexer.classes)
+    bindings = tuple(
+        Binding(
+            name=target.value,
+            value=resolver.value(value, indexer.module_scope),
+            annotation=resolver.value(annotation, indexer.module_scope) if annotation is not None else None,
+            span=resolver.span(target),
+        )
+        for target, value, annotation in indexer.bindings
+    )
+    module_calls = tuple(
+        _build_call(node, awaited, in_loop, scope, resolver)
+        for node, awaited, in_loop, scope in indexer.module_calls
+    )
+    module_mutations = tuple(
+        Mutation(resolver.symbol(target, scope), kind, resolver.span(node))
+        for target, kind, node, scope in indexer.module_mutations
+    )
+    return ModuleSummary(
+        path=path,
+        module=module_name,
+        is_package=is_package,
+        imports=tuple(sorted(indexer.imports.items())),
+        functions=functions,
+        classes=classes,
+        bindings=bindings,
+        module_calls=module_calls,
+        module_mutations=module_mutations,
+        noqa=noqa,
+    )
+
+
+def _build_call(node: cst.Call, awaited: bool, in_loop: bool, scope: _Scope, resolver: _Resolver) -> CallSite:
+    return CallSite(
+        symbol=resolver.symbol(node.func, scope),
+        span=resolver.span(node),
+        args=resolver.arguments(node.args, scope),
+        awaited=awaited,
+        trailing_calls=resolver.trailing.get(node, ()),
+        in_loop=in_loop,
+    )
+
+
+def _build_function(fn: _PendingFunction, resolver: _Resolver) -> FunctionSummary:
+    node = fn.node
+    params: list[Parameter] = []
+    every = [
+        *(("positional", p) for p in node.params.posonly_params),
+        *(("positional", p) for p in node.params.params),
+        *(("keyword", p) for p in node.params.kwonly_params),
+    ]
+    if isinstance(node.params.star_arg, cst.Param):
+        every.append(("*", node.params.star_arg))
+    if node.params.star_kwarg is not None:
+        every.append(("**", node.params.star_kwarg))
+    for kind, param in every:
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        extras: tuple[Value, ...] = ()
+        unwrapped: Optional[Value] = None
+        if annotation is not None:
+            inner = _unwrap_annotation(annotation)
+            unwrapped = resolver.value(inner if inner is not None else annotation, fn.outer)
+            if isinstance(annotation, cst.Subscript) and _dotted(annotation.value).rpartition(".")[2] == "Annotated":
+                extras = tuple(
+                    resolver.value(e.slice.value, fn.outer)
+                    for e in annotation.slice[1:]
+                    if isinstance(e.slice, cst.Index)
+                )
+        params.append(
+            Parameter(
+                name=param.name.value,
+                kind=kind,
+                annotation=unwrapped,
+                annotation_extras=extras,
+                default=resolver.value(param.default, fn.outer) if param.default is not None else None,
+                span=resolver.span(param.name),
+            )
+        )
+    name_span = resolver.span(node.name)
+    decorators = tuple(
+        Decorator(resolver.value(d.decorator, fn.outer), resolver.span(d.decorator)) for d in node.decorators
+    )
+    first_line = min([name_span.line, *(d.span.line for d in decorators)])
+    return FunctionSummary(
+        qualname=fn.qualname,
+        name=node.name.value,
+        is_async=node.asynchronous is not None,
+        is_generator=fn.is_generator,
+        has_await=fn.has_await,
+        class_name=fn.class_name,
+        decorators=decorators,
+        params=tuple(params),
+        calls=tuple(_build_call(c, awaited, in_loop, fn.scope, resolver) for c, awaited, in_loop in fn.calls),
+        returns=tuple(resolver.value(r, fn.scope) for r in fn.returns),
+        mutations=tuple(
+            Mutation(resolver.symbol(target, fn.scope), kind, resolver.span(n)) for target, kind, n in fn.mutations
+        ),
+        globals_declared=tuple(sorted(fn.scope.globals)),
+        span=name_span,
+        def_line=name_span.line,
+        first_line=first_line,
+    )
+
+
+def _build_class(cls: _PendingClass, resolver: _Resolver) -> ClassSummary:
+    node = cls.node
+    attributes: dict[str, list[Value]] = {}
+    for name, entries in cls.scope.bindings.items():
+        for kind, payload in entries:
+            if kind == "expr" and isinstance(payload, cst.BaseExpression):
+                attributes.setdefault(name, []).append(resolver.value(payload, cls.scope))
+    for name, value, scope in cls.self_attributes:
+        attributes.setdefault(name, []).append(resolver.value(value, scope))
+    return ClassSummary(
+        qualname=cls.qualname,
+        name=node.name.value,
+        bases=tuple(resolver.value(arg.value, cls.outer) for arg in node.bases),
+        keywords=resolver.arguments(node.keywords, cls.outer),
+        decorators=tuple(
+            Decorator(resolver.value(d.decorator, cls.outer), resolver.span(d.decorator)) for d in node.decorators
+        ),
+        methods=tuple(cls.methods),
+        attributes=tuple((name, tuple(values)) for name, values in sorted(attributes.items())),
+        span=resolver.span(node.name),
+    )

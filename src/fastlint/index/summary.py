@@ -1,0 +1,145 @@
+"""The picklable facts one file is distilled into: what the link phase and the rules read.
+
+Names in a summary are *symbols*: dotted paths resolved as far as one file allows.
+``requests.get`` is the imported function, ``app.db.SessionLocal`` a name defined in the
+project module ``app.db``, and ``()`` marks a call, so ``requests.Session().get`` is the
+``get`` method of an object made by ``requests.Session(...)``. The link phase finishes the
+resolution across files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Union
+
+from fastlint.findings import Span
+
+UNKNOWN = ""  # the symbol of an expression the index cannot resolve
+
+
+@dataclass(frozen=True)
+class Value:
+    """What an expression is, as far as the rules care.
+
+    ``kind`` is one of: ``ref`` (a name or attribute chain), ``call``, ``str``, ``num``,
+    ``const`` (True/False/None), ``list``, ``tuple``, ``set``, ``dict``, ``lambda``,
+    ``comprehension``, ``await``, ``other``.
+    """
+
+    kind: str
+    symbol: str = UNKNOWN  # for ref and call: the referenced / called symbol
+    literal: Union[str, int, float, None] = None  # for str and num
+    args: tuple[Argument, ...] = ()  # for call
+    elements: tuple[Value, ...] = ()  # for list, tuple and set literals
+    span: Optional[Span] = None
+    # For a call: the method chain hanging off it, e.g. ``.limit(10).all()``.
+    trailing_calls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Argument:
+    keyword: Optional[str]  # None for a positional argument
+    value: Value
+    star: str = ""  # "", "*" or "**"
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A call made by a function (or by module-level code)."""
+
+    symbol: str  # what is called: a resolved symbol, or UNKNOWN
+    span: Span
+    args: tuple[Argument, ...]
+    awaited: bool  # ``await f(...)``
+    # The calls chained onto this call's result, e.g. ``.filter(...).all`` → ("filter", "all").
+    trailing_calls: tuple[str, ...] = ()
+    in_loop: bool = False  # inside a for/while loop or a comprehension
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    kind: str  # "positional", "keyword", "*", "**"
+    annotation: Optional[Value]  # the annotation, with ``Annotated[T, ...]`` unwrapped to T
+    annotation_extras: tuple[Value, ...]  # the metadata of ``Annotated[T, extra...]``
+    default: Optional[Value]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Decorator:
+    value: Value  # a ref (``@cache``) or a call (``@app.get("/items")``)
+    span: Span  # the decorator expression, after the ``@``
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A write to a name that may be module-level: ``x[k] = v``, ``del x[k]``, ``x += 1``..."""
+
+    symbol: str  # resolved symbol of what is mutated
+    kind: str  # "setitem", "delitem", "augassign", "rebind", "setattr"
+    span: Span
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    qualname: str  # ``get_user``, ``UserService.get``, ``outer.<locals>.inner``
+    name: str
+    is_async: bool
+    is_generator: bool
+    has_await: bool  # contains await / async for / async with (not in nested functions)
+    class_name: Optional[str]  # the class whose body defines it (a method)
+    decorators: tuple[Decorator, ...]
+    params: tuple[Parameter, ...]
+    calls: tuple[CallSite, ...]
+    returns: tuple[Value, ...]  # returned and yielded values
+    mutations: tuple[Mutation, ...]
+    globals_declared: tuple[str, ...]
+    span: Span  # the function name
+    def_line: int  # the line of ``def`` (after decorators)
+    first_line: int  # the first line, decorators included
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    qualname: str
+    name: str
+    bases: tuple[Value, ...]
+    keywords: tuple[Argument, ...]
+    decorators: tuple[Decorator, ...]
+    methods: tuple[str, ...]  # qualnames of the functions defined in the class body
+    # attribute -> values assigned to it, in the class body or as ``self.attr = ...``
+    attributes: tuple[tuple[str, tuple[Value, ...]], ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A module-level assignment ``name = value`` (or ``name: T = value``)."""
+
+    name: str
+    value: Value
+    annotation: Optional[Value]
+    span: Span
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    path: str  # absolute path of the file
+    module: str  # dotted module name, e.g. ``app.routers.items``
+    is_package: bool  # an ``__init__.py``
+    imports: tuple[tuple[str, str], ...]  # local name -> qualified name, module level
+    functions: tuple[FunctionSummary, ...]
+    classes: tuple[ClassSummary, ...]
+    bindings: tuple[Binding, ...]
+    module_calls: tuple[CallSite, ...]  # calls made at import time (module and class bodies)
+    module_mutations: tuple[Mutation, ...]
+    noqa: tuple[tuple[int, Optional[tuple[str, ...]]], ...]  # line -> codes (None: all)
+    error: Optional[ParseError] = None
+
+
+@dataclass(frozen=True)
+class ParseError:
+    message: str
+    line: int
+    column: int  # 0-based

@@ -1,0 +1,58 @@
+"""The rule contract: one class per rule, with its code, docs, examples and fix safety."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Optional
+
+from fastlint.findings import ChainStep, Finding, RuleMeta, Span
+
+if TYPE_CHECKING:
+    from fastlint.project import ProjectModel
+
+
+@dataclass(frozen=True)
+class Example:
+    """An example module for the docs and the tests. ``fixed`` is the code after ``--fix``."""
+
+    code: str
+    fixed: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    """What a rule reports, before paths are made relative and suppressions applied."""
+
+    path: str  # absolute path of the file
+    span: Span
+    message: str
+    chain: tuple[ChainStep, ...] = ()
+    related: tuple[ChainStep, ...] = ()
+
+
+class Rule:
+    """Base class of all rules. Subclasses set the class attributes and implement ``check``."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]  # one sentence: what it finds
+    fix_title: ClassVar[Optional[str]] = None
+    fix_safety: ClassVar[Optional[str]] = None  # "safe", "unsafe" or None
+    enabled_by_default: ClassVar[bool] = True
+    valid: ClassVar[tuple[str, ...]] = ()
+    invalid: ClassVar[tuple[Example, ...]] = ()
+    common_doc: ClassVar[str] = ""  # documentation shared by a family of rules
+
+    def check(self, project: ProjectModel) -> Iterator[RawFinding]:
+        raise NotImplementedError
+
+    @classmethod
+    def meta(cls) -> RuleMeta:
+        return RuleMeta(cls.code, cls.name, cls.summary, cls.fix_safety)
+
+    @classmethod
+    def documentation(cls) -> str:
+        own = inspect.cleandoc(cls.__doc__ or "")
+        return f"{own}\n\n{cls.common_doc.strip()}" if cls.common_doc else own

@@ -1,0 +1,496 @@
+"""FLT1xx: blocking work on the event loop, written in request code or reached from it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import ClassVar
+
+from fastlint.findings import ChainStep
+from fastlint.project import BlockingSite, ProjectModel
+from fastlint.rules.base import Example, RawFinding, Rule
+
+_COMMON_DOC = """
+
+## Where the event loop runs
+FastAPI runs `async def` routes, dependencies, middleware, exception handlers and websocket
+handlers on the event loop, as well as async functions given to `BackgroundTasks.add_task`
+and everything those await. It runs sync `def` routes and dependencies in a threadpool, so
+blocking work there is fine and is not reported. fastlint follows calls into the project's
+own sync functions, across modules, and reports on the line of the event-loop function where
+the blocking work starts, with the chain that leads to it:
+`login() → authenticate_user() [auth.py:41] → CryptContext.verify()`.
+
+Work handed to a thread is not reported: a function *passed* (not called) to
+`asyncio.to_thread`, `run_in_threadpool`, `anyio.to_thread.run_sync` or
+`loop.run_in_executor`, or called inside a lambda given to them.
+
+## Options
+The calls come from fastlint's catalog. Add your own under `[tool.fastlint.catalog]`:
+
+```toml
+[[tool.fastlint.catalog.blocking-calls]]
+kind = "http"            # picks the rule: sleep, http, file, subprocess, network, database, sdk, cpu, custom
+calls = ["mylib.client.fetch", "mylib.Client().{get,post}"]
+instead = "await mylib.client.afetch(...)"
+```
+"""
+
+
+def _relative(path: str, root: str) -> str:
+    try:
+        return os.path.relpath(path, root).replace(os.sep, "/")
+    except ValueError:  # another drive on Windows
+        return path
+
+
+class BlockingCallRule(Rule):
+    """Shared behaviour of the FLT1xx rules: one rule per kind of blocking call."""
+
+    kind: ClassVar[str]
+    reason: ClassVar[str]
+    common_doc = _COMMON_DOC
+
+    def check(self, project: ProjectModel) -> Iterator[RawFinding]:
+        for site in project.blocking_sites():
+            if site.blocking.kind == self.kind:
+                yield self._finding(site, project.root)
+
+    def _finding(self, site: BlockingSite, root: str) -> RawFinding:
+        steps = [site.function.display_name] if site.chain else []
+        chain = [
+            ChainStep(site.function.display_name, _relative(site.function.module.path, root), site.call.span.line, site.call.span.column)
+        ]
+        for function, call in site.chain:
+            path = _relative(function.module.path, root)
+            steps.append(f"{function.display_name} [{path}:{call.span.line}]")
+            chain.append(ChainStep(function.display_name, path, call.span.line, call.span.column))
+        steps.append(site.leaf_label)
+        if site.chain:
+            last_function, last_call = site.chain[-1]
+            chain.append(
+                ChainStep(site.leaf_label, _relative(last_function.module.path, root), last_call.span.line, last_call.span.column)
+            )
+        message = f"{' → '.join(steps)} blocks the event loop ({self.reason}); use {site.blocking.instead}"
+        return RawFinding(
+            path=site.function.module.path,
+            span=site.call.span,
+            message=message,
+            chain=tuple(chain) if site.chain else (),
+        )
+
+
+class BlockingSleep(BlockingCallRule):
+    """## What it does
+    Finds `time.sleep()` on the event loop.
+
+    ## Why is this bad?
+    `time.sleep()` stops the whole event loop: no other request of this worker makes
+    progress until it returns. `await asyncio.sleep()` waits without blocking anyone.
+    """
+
+    code = "FLT101"
+    name = "blocking-sleep-in-async-code"
+    summary = "`time.sleep()` in code that runs on the event loop"
+    kind = "sleep"
+    reason = "sleeps the whole worker"
+    valid = (
+        """
+import asyncio
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/slow")
+async def slow():
+    await asyncio.sleep(1)
+    return {"ok": True}
+""",
+        """
+import time
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/slow")
+def slow():  # a sync route runs in the threadpool
+    time.sleep(1)
+    return {"ok": True}
+""",
+    )
+    invalid = (
+        Example(
+            """
+import time
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/slow")
+async def slow():
+    time.sleep(1)
+    return {"ok": True}
+"""
+        ),
+    )
+
+
+class BlockingHttpCall(BlockingCallRule):
+    """## What it does
+    Finds synchronous HTTP calls (`requests`, sync `httpx`, `urllib.request.urlopen`,
+    `urllib3`, `http.client`) on the event loop.
+
+    ## Why is this bad?
+    A synchronous request holds the event loop for the whole round trip to the other
+    service; every other request of the worker waits behind it. Use an async client that
+    is created once (`httpx.AsyncClient` in the app's lifespan), or hand the call to a
+    thread.
+    """
+
+    code = "FLT102"
+    name = "blocking-http-call-in-async-code"
+    summary = "A synchronous HTTP request in code that runs on the event loop"
+    kind = "http"
+    reason = "synchronous HTTP request"
+    valid = (
+        """
+import asyncio
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/weather")
+async def weather(city: str):
+    response = await asyncio.to_thread(requests.get, f"https://wttr.in/{city}", timeout=5)
+    return response.json()
+""",
+    )
+    invalid = (
+        Example(
+            """
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/weather")
+async def weather(city: str):
+    response = requests.get(f"https://wttr.in/{city}", timeout=5)
+    return response.json()
+"""
+        ),
+    )
+
+
+class BlockingFileIO(BlockingCallRule):
+    """## What it does
+    Finds file I/O (`open()`, `pathlib.Path` reads and writes, `shutil` copies) on the
+    event loop.
+
+    ## Why is this bad?
+    Disk access blocks the thread that does it; on a busy or networked disk that is
+    milliseconds to seconds of a stopped event loop. Use `await asyncio.to_thread(...)`,
+    `anyio.Path`, or `aiofiles`.
+    """
+
+    code = "FLT103"
+    name = "blocking-file-io-in-async-code"
+    summary = "File I/O in code that runs on the event loop"
+    kind = "file"
+    reason = "file I/O"
+    valid = (
+        """
+import asyncio
+from pathlib import Path
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/report")
+async def report():
+    return {"text": await asyncio.to_thread(Path("report.txt").read_text)}
+""",
+    )
+    invalid = (
+        Example(
+            """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.get("/report")
+async def report():
+    with open("report.txt") as handle:
+        return {"text": handle.read()}
+"""
+        ),
+    )
+
+
+class BlockingSubprocess(BlockingCallRule):
+    """## What it does
+    Finds `subprocess` calls, `os.system` and `os.popen` on the event loop.
+
+    ## Why is this bad?
+    Waiting for a child process stops the event loop for as long as the process runs.
+    Use `asyncio.create_subprocess_exec`, or run the call in a thread.
+    """
+
+    code = "FLT104"
+    name = "blocking-subprocess-in-async-code"
+    summary = "A subprocess waited for in code that runs on the event loop"
+    kind = "subprocess"
+    reason = "waits for a subprocess"
+    valid = (
+        """
+import asyncio
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.post("/convert")
+async def convert():
+    process = await asyncio.create_subprocess_exec("convert", "in.png", "out.jpg")
+    await process.wait()
+""",
+    )
+    invalid = (
+        Example(
+            """
+import subprocess
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.post("/convert")
+async def convert():
+    subprocess.run(["convert", "in.png", "out.jpg"], check=True)
+"""
+        ),
+    )
+
+
+class BlockingNetworkCall(BlockingCallRule):
+    """## What it does
+    Finds blocking socket operations, DNS look-ups, `smtplib` and `ftplib` on the event loop.
+
+    ## Why is this bad?
+    These wait on the network with the event loop stopped. Use asyncio streams or an async
+    client (`aiosmtplib`), or run the call in a thread.
+    """
+
+    code = "FLT105"
+    name = "blocking-network-call-in-async-code"
+    summary = "Blocking socket, DNS, SMTP or FTP I/O in code that runs on the event loop"
+    kind = "network"
+    reason = "synchronous network I/O"
+    valid = (
+        """
+import smtplib
+from fastapi import BackgroundTasks, FastAPI
+
+app = FastAPI()
+
+def send_welcome(address: str) -> None:
+    with smtplib.SMTP("localhost") as smtp:
+        smtp.sendmail("noreply@example.com", [address], "Welcome!")
+
+@app.post("/signup")
+async def signup(address: str, tasks: BackgroundTasks):
+    tasks.add_task(send_welcome, address)  # sync tasks run in the threadpool
+""",
+    )
+    invalid = (
+        Example(
+            """
+import smtplib
+from fastapi import FastAPI
+
+app = FastAPI()
+
+@app.post("/signup")
+async def signup(address: str):
+    with smtplib.SMTP("localhost") as smtp:
+        smtp.sendmail("noreply@example.com", [address], "Welcome!")
+"""
+        ),
+    )
+
+
+class BlockingDatabaseCall(BlockingCallRule):
+    """## What it does
+    Finds synchronous database access on the event loop: a sync SQLAlchemy or SQLModel
+    `Session` (also one injected by a `get_db` dependency), `psycopg2`, `psycopg`,
+    `pymysql` and `sqlite3` connections and cursors, `pymongo` and sync `redis` clients.
+
+    ## Why is this bad?
+    Each query waits for the database with the event loop stopped, so one slow query
+    stalls every request of the worker. Use the async driver (`AsyncSession`, `asyncpg`,
+    `motor`, `redis.asyncio`), or make the route a plain `def` so FastAPI runs it in the
+    threadpool. fastlint only reports a session it knows is synchronous: one made by
+    `sessionmaker()`, `Session(engine)` or annotated as `Session`, never a variable that is
+    merely named `session`.
+    """
+
+    code = "FLT106"
+    name = "blocking-database-call-in-async-code"
+    summary = "A synchronous database call in code that runs on the event loop"
+    kind = "database"
+    reason = "synchronous database call"
+    valid = (
+        """
+from fastapi import Depends, FastAPI
+from sqlalchemy.orm import Session
+
+app = FastAPI()
+
+def get_db(): ...
+
+@app.get("/users")
+def list_users(db: Session = Depends(get_db)):  # runs in the threadpool
+    return db.execute("select 1").all()
+""",
+    )
+    invalid = (
+        Example(
+            """
+from fastapi import Depends, FastAPI
+from sqlalchemy.orm import Session
+
+app = FastAPI()
+
+def get_db(): ...
+
+@app.get("/users/{user_id}")
+async def read_user(user_id: int, db: Session = Depends(get_db)):
+    return db.get(User, user_id)
+"""
+        ),
+    )
+
+
+class BlockingSdkCall(BlockingCallRule):
+    """## What it does
+    Finds calls of synchronous cloud and API SDK clients on the event loop: `boto3`
+    clients and resources, the sync `openai`, `anthropic` and `stripe` clients.
+
+    ## Why is this bad?
+    Each call is an HTTP round trip made with the event loop stopped; model APIs in
+    particular take seconds. Use the SDK's async client or run the call in a thread.
+    Local operations such as `generate_presigned_url` are not reported.
+    """
+
+    code = "FLT107"
+    name = "blocking-sdk-call-in-async-code"
+    summary = "A synchronous cloud or API SDK call in code that runs on the event loop"
+    kind = "sdk"
+    reason = "synchronous SDK call over the network"
+    valid = (
+        """
+import boto3
+from fastapi import FastAPI
+
+app = FastAPI()
+s3 = boto3.client("s3")
+
+@app.get("/download/{key}")
+async def download(key: str):
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "b", "Key": key})
+    return {"url": url}
+""",
+    )
+    invalid = (
+        Example(
+            """
+import boto3
+from fastapi import FastAPI
+
+app = FastAPI()
+s3 = boto3.client("s3")
+
+@app.post("/upload/{key}")
+async def upload(key: str, body: bytes):
+    s3.put_object(Bucket="uploads", Key=key, Body=body)
+"""
+        ),
+    )
+
+
+class CpuBoundCall(BlockingCallRule):
+    """## What it does
+    Finds CPU-heavy work on the event loop: password hashing and verification (passlib,
+    bcrypt, argon2, `hashlib.pbkdf2_hmac`, `hashlib.scrypt`) and model inference of common
+    ML libraries.
+
+    ## Why is this bad?
+    Password hashing is slow on purpose: 100 ms or more of CPU during which the event loop
+    serves nobody. A login endpoint under load then stalls every other route. Run it in a
+    thread with `await asyncio.to_thread(...)` or `run_in_threadpool(...)`. These are kept
+    under one code so that projects that accept the cost can ignore them together.
+    """
+
+    code = "FLT108"
+    name = "cpu-bound-call-in-async-code"
+    summary = "CPU-bound work (password hashing, model inference) on the event loop"
+    kind = "cpu"
+    reason = "CPU-bound work"
+    valid = (
+        """
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from passlib.context import CryptContext
+
+app = FastAPI()
+pwd_context = CryptContext(schemes=["bcrypt"])
+
+@app.post("/login")
+async def login(password: str, hashed: str):
+    return {"ok": await run_in_threadpool(pwd_context.verify, password, hashed)}
+""",
+    )
+    invalid = (
+        Example(
+            """
+from fastapi import FastAPI
+from passlib.context import CryptContext
+
+app = FastAPI()
+pwd_context = CryptContext(schemes=["bcrypt"])
+
+@app.post("/login")
+async def login(password: str, hashed: str):
+    return {"ok": pwd_context.verify(password, hashed)}
+"""
+        ),
+    )
+
+
+class BlockingCustomCall(BlockingCallRule):
+    """## What it does
+    Finds calls that the project's own catalog entries (with `kind = "custom"`, the
+    default) declare as blocking, on the event loop.
+
+    ## Why is this bad?
+    Whatever the project declared: a blocking call holds the event loop and every other
+    request of the worker waits behind it.
+    """
+
+    code = "FLT109"
+    name = "blocking-call-in-async-code"
+    summary = "A call the project's catalog declares blocking, on the event loop"
+    kind = "custom"
+    reason = "declared blocking in the project's catalog"
+
+
+BLOCKING_RULES: tuple[type[BlockingCallRule], ...] = (
+    BlockingSleep,
+    BlockingHttpCall,
+    BlockingFileIO,
+    BlockingSubprocess,
+    BlockingNetworkCall,
+    BlockingDatabaseCall,
+    BlockingSdkCall,
+    CpuBoundCall,
+    BlockingCustomCall,
+)
