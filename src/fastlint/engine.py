@@ -54,7 +54,7 @@ def display_path(path: str, cwd: Optional[str] = None) -> str:
     return path if relative.startswith(os.pardir) else relative
 
 
-def _file_ignored(path: str, code: str, config: Config) -> bool:
+def file_ignored(path: str, code: str, config: Config) -> bool:
     if not config.per_file_ignores:
         return False
     try:
@@ -140,7 +140,7 @@ def check(paths: Sequence[str], config: Config) -> RunResult:
             continue
         if is_suppressed(suppressions.get(raw.path, {}), raw.span.line, code):
             continue
-        if _file_ignored(raw.path, code, config):
+        if file_ignored(raw.path, code, config):
             continue
         findings.add(to_finding(code, raw))
     result.findings = sorted(findings, key=Finding.sort_key)

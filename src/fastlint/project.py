@@ -31,6 +31,7 @@ _DEPENDS = ("fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fa
 _BASE_HTTP_MIDDLEWARE = "starlette.middleware.base.BaseHTTPMiddleware"
 _STREAMING_RESPONSES = ("starlette.responses.StreamingResponse",)
 _BACKGROUND_TASK_ADDERS = ("starlette.background.BackgroundTasks().add_task",)
+_TYPE_WRAPPERS = ("typing.Annotated", "typing_extensions.Annotated", "typing.Optional")
 _BACKGROUND_TASK_TYPES = ("starlette.background.BackgroundTask",)
 
 
@@ -587,7 +588,9 @@ def _single_symbol(values: Iterable[Value]) -> Optional[str]:
     """The one symbol all the values agree on (a reference or a call's result), if any."""
     symbols = set()
     for value in values:
-        while value.kind == "await" and value.elements:
+        while value.elements and (
+            value.kind == "await" or (value.kind == "subscript" and value.symbol in _TYPE_WRAPPERS)
+        ):
             value = value.elements[0]
         if value.kind == "ref" and value.symbol:
             symbols.add(value.symbol)

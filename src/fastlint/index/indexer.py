@@ -126,7 +126,8 @@ def _code_fields(node_type: type) -> tuple[str, ...]:
 
 # What a name is bound to in a scope:
 #   ("import", qualified) | ("def", symbol) | ("expr", node) | ("type", node) |
-#   ("depends", node) | ("self", class symbol) | ("cls", class symbol) | ("unknown", None)
+#   ("param", (annotation, Depends call)) | ("self", class symbol) | ("cls", class symbol) |
+#   ("unknown", None)
 _BindingEntry = tuple[str, object]
 
 
@@ -310,13 +311,13 @@ class _Indexer:
                 class_symbol = f"{self.module_name}.{pending.class_name}"
                 pending.scope.bind(name, ("cls" if is_classmethod else "self", class_symbol))
                 continue
+            annotation = param.annotation.annotation if param.annotation is not None else None
             target = _depends_target(param.default) if param.default is not None else None
-            if isinstance(target, cst.BaseExpression):
-                pending.scope.bind(name, ("depends", param.default))
-            elif param.annotation is not None:
-                pending.scope.bind(name, ("type", param.annotation.annotation))
-            else:
+            dependency = param.default if isinstance(target, cst.BaseExpression) else None
+            if annotation is None and dependency is None:
                 pending.scope.bind(name, ("unknown", None))
+            else:
+                pending.scope.bind(name, ("param", (annotation, dependency)))
 
     def _class_def(self, node: cst.ClassDef, ctx: _Context) -> None:
         name = node.name.value
@@ -667,8 +668,8 @@ class _Resolver:
                 results.add(self._guarded(payload, scope, self.symbol))
             elif kind == "type":
                 results.add(self._guarded(payload, scope, self._instance_of_annotation))
-            elif kind == "depends":
-                results.add(self._guarded(payload, scope, self._dependency_value))
+            elif kind == "param" and isinstance(payload, tuple):
+                results.add(self._parameter_value(payload[0], payload[1], scope))
             else:
                 return UNKNOWN
             if len(results) > 1:
@@ -685,13 +686,25 @@ class _Resolver:
         finally:
             self._active.discard(key)
 
+    def _parameter_value(
+        self, annotation: Optional[cst.BaseExpression], dependency: Optional[cst.BaseExpression], scope: _Scope
+    ) -> str:
+        """A parameter is what its annotation declares; failing that, what its dependency gives."""
+        if annotation is not None:
+            declared = self._guarded(annotation, scope, self._instance_of_annotation)
+            if declared:
+                return declared
+        if dependency is not None:
+            return self._guarded(dependency, scope, self._dependency_value)
+        return UNKNOWN
+
     def _instance_of_annotation(self, annotation: cst.BaseExpression, scope: _Scope) -> str:
         inner = _unwrap_annotation(annotation)
         if inner is None:
             return UNKNOWN
         dependency = _annotated_dependency(annotation)
         symbol = self.symbol(inner, scope)
-        if symbol in ("", "builtins.str", "builtins.int", "builtins.float", "builtins.bool"):
+        if not symbol or symbol.startswith(("builtins.", "typing.", "typing_extensions.")):
             if dependency is not None:
                 return self._dependency_value(dependency, scope)
             return UNKNOWN

@@ -26,7 +26,24 @@ class SyntaxErrorRule(Rule):
         return iter(())  # the engine reports parse failures itself
 
 
-ALL_RULES: tuple[type[Rule], ...] = (SyntaxErrorRule, *BLOCKING_RULES)
+class InvalidConfigurationRule(Rule):
+    """## What it does
+    Reports, through the flake8 plugin, a `[tool.fastlint]` table that cannot be used.
+
+    ## Why is this bad?
+    The command line stops with exit code 2 and a message naming the key and the file;
+    flake8 has no such channel, so the plugin reports the message on line 1 of each file.
+    """
+
+    code = "FLT002"
+    name = "invalid-configuration"
+    summary = "The `[tool.fastlint]` configuration cannot be used (flake8 plugin only)"
+
+    def check(self, project: ProjectModel) -> Iterator[RawFinding]:
+        return iter(())  # the flake8 plugin reports configuration errors itself
+
+
+ALL_RULES: tuple[type[Rule], ...] = (SyntaxErrorRule, InvalidConfigurationRule, *BLOCKING_RULES)
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 
 __all__ = ["ALL_RULES", "RULES_BY_CODE", "Example", "RawFinding", "Rule"]
