@@ -1,0 +1,37 @@
+import time
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app.config import MAINTENANCE_FLAG
+from app.errors import OutOfStockError
+from app.routers import admin, items, stores, users
+
+app = FastAPI(title="Shop API")
+app.include_router(items.router)
+app.include_router(users.router)
+app.include_router(admin.router)
+app.include_router(stores.router)
+
+
+@app.middleware("http")
+async def maintenance_mode(request: Request, call_next):
+    flag = Path(MAINTENANCE_FLAG)
+    if flag.exists():
+        # FLT103: a file read on every request, on the event loop.
+        return JSONResponse({"detail": flag.read_text().strip()}, status_code=503)
+    started = time.perf_counter()
+    response = await call_next(request)
+    response.headers["X-Process-Time"] = f"{time.perf_counter() - started:.4f}"
+    return response
+
+
+@app.exception_handler(OutOfStockError)
+async def out_of_stock_handler(request: Request, exc: OutOfStockError):
+    return JSONResponse({"detail": str(exc), "sku": exc.sku}, status_code=409)
+
+
+@app.get("/health")
+async def health():
+    return {"status": "ok"}
