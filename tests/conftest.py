@@ -49,7 +49,10 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def cli_findings(root: Path, *extra: str) -> set[Finding]:
     result = run_cli("check", ".", "--output-format", "json", *extra, cwd=root)
     assert result.returncode in (0, 1), result.stderr
-    return {(Path(f["path"]).as_posix(), f["line"], f["column"], f["code"]) for f in json.loads(result.stdout)}
+    return {
+        (Path(f["path"]).as_posix(), f["line"], f["column"], f["code"])
+        for f in json.loads(result.stdout)
+    }
 
 
 def flake8_findings(root: Path, *extra: str) -> set[Finding]:

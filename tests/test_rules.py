@@ -6,8 +6,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, PROJECTS, Finding, cli_findings, expected_markers, flake8_findings
+
 from fastlint.config import Config
 from fastlint.docs import render_rules_document
 from fastlint.engine import check
@@ -42,7 +42,9 @@ def test_valid_example_is_clean(tmp_path: Path, rule: type[Rule], index: int, so
 
 
 @pytest.mark.parametrize(("rule", "index", "source"), _INVALID)
-def test_invalid_example_is_reported(tmp_path: Path, rule: type[Rule], index: int, source: str) -> None:
+def test_invalid_example_is_reported(
+    tmp_path: Path, rule: type[Rule], index: int, source: str
+) -> None:
     codes = [code for _, _, code in _findings_for_source(tmp_path, source)]
     assert rule.code in codes
 
@@ -85,5 +87,7 @@ def test_project_findings(project: Path) -> None:
 
 
 def test_docs_are_in_sync() -> None:
-    document = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    document = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text(
+        encoding="utf-8"
+    )
     assert document == render_rules_document(), "run: python -m fastlint.docs > docs/rules.md"

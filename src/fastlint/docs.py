@@ -18,11 +18,14 @@ def _code_block(source: str) -> str:
 
 def render_rule(rule: type[Rule]) -> str:
     parts = [f"## {rule.code}: {rule.name}", "", f"{rule.summary}."]
-    fix = {"safe": "Fix is always available (safe).", "unsafe": "Fix is sometimes available (unsafe)."}
+    fix = {
+        "safe": "Fix is always available (safe).",
+        "unsafe": "Fix is sometimes available (unsafe).",
+    }
     if rule.fix_safety:
         parts += ["", fix[rule.fix_safety]]
     if not rule.enabled_by_default:
-        parts += ["", f"Off by default: enable it with `extend-select = [\"{rule.code}\"]`."]
+        parts += ["", f'Off by default: enable it with `extend-select = ["{rule.code}"]`.']
     body = rule.documentation().replace("\n## ", "\n### ")
     if body.startswith("## "):
         body = "#" + body
@@ -53,7 +56,9 @@ def render_rules_document() -> str:
     ]
     for rule in ALL_RULES:
         default = "on" if rule.enabled_by_default else "off"
-        lines.append(f"| [{rule.code}](#{rule.code.lower()}-{rule.name}) | {rule.summary} | {rule.fix_safety or ''} | {default} |")
+        anchor = f"{rule.code.lower()}-{rule.name}"
+        fix = rule.fix_safety or ""
+        lines.append(f"| [{rule.code}](#{anchor}) | {rule.summary} | {fix} | {default} |")
     family = None
     for rule in ALL_RULES:
         current = _FAMILIES.get(rule.code[:4], rule.code[:4])

@@ -61,11 +61,12 @@ def file_ignored(path: str, code: str, config: Config) -> bool:
         relative = os.path.relpath(path, config.root).replace(os.sep, "/")
     except ValueError:
         relative = path
-    for pattern, codes in config.per_file_ignores:
-        if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(os.path.basename(path), pattern):
-            if any(code.startswith(c) for c in codes):
-                return True
-    return False
+    name = os.path.basename(path)
+    return any(
+        (fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(name, pattern))
+        and any(code.startswith(c) for c in codes)
+        for pattern, codes in config.per_file_ignores
+    )
 
 
 def index_paths(paths: Sequence[str]) -> tuple[list[ModuleSummary], list[str]]:
@@ -79,7 +80,9 @@ def index_paths(paths: Sequence[str]) -> tuple[list[ModuleSummary], list[str]]:
     return summaries, problems
 
 
-def build_project(config: Config, extra_files: Sequence[str] = ()) -> tuple[ProjectModel, list[ModuleSummary], list[str]]:
+def build_project(
+    config: Config, extra_files: Sequence[str] = ()
+) -> tuple[ProjectModel, list[ModuleSummary], list[str]]:
     """Index every file of the project (plus ``extra_files``) and link them."""
     project_files = discover([config.root], config).files
     analysed = sorted(set(project_files) | set(extra_files))
@@ -88,7 +91,9 @@ def build_project(config: Config, extra_files: Sequence[str] = ()) -> tuple[Proj
     return ProjectModel(summaries, catalog, config.root), summaries, problems
 
 
-def raw_findings(project: ProjectModel, summaries: Sequence[ModuleSummary], config: Config) -> list[tuple[str, RawFinding]]:
+def raw_findings(
+    project: ProjectModel, summaries: Sequence[ModuleSummary], config: Config
+) -> list[tuple[str, RawFinding]]:
     """(code, finding) for every selected rule, before suppressions and path filters."""
     out: list[tuple[str, RawFinding]] = []
     rules = selected_rules(config)
@@ -145,4 +150,3 @@ def check(paths: Sequence[str], config: Config) -> RunResult:
         findings.add(to_finding(code, raw))
     result.findings = sorted(findings, key=Finding.sort_key)
     return result
-

@@ -37,7 +37,7 @@ class _ProjectFindings:
 
     def findings_for(self, path: str) -> list[tuple[str, RawFinding]]:
         config = self.config_for(path)
-        key = (config.root, ())
+        key: tuple[str, tuple[str, ...]] = (config.root, ())
         by_path = self._findings.get(key)
         if by_path is None or path not in by_path:
             # A file outside the project's own files (excluded, or given explicitly) is
@@ -48,7 +48,11 @@ class _ProjectFindings:
             if by_path is None:
                 by_path = self._analyse(config, key[1])
                 self._findings[key] = by_path
-        return [(code, raw) for code, raw in by_path.get(path, []) if not file_ignored(path, code, config)]
+        return [
+            (code, raw)
+            for code, raw in by_path.get(path, [])
+            if not file_ignored(path, code, config)
+        ]
 
     @staticmethod
     def _analyse(config: Config, extra: tuple[str, ...]) -> _FindingsByPath:

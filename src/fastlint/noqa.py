@@ -52,10 +52,10 @@ def read_suppressions(text: str) -> Suppressions:
                     out[line] = codes
             first, last = len(lines) + 2, -1
     if not tokens:  # untokenizable: fall back to physical lines
-        for number, line in enumerate(lines, start=1):
-            match = NOQA_INLINE.search(line)
-            if match is not None:
-                out[number] = _codes(match)
+        for number, physical in enumerate(lines, start=1):
+            found = NOQA_INLINE.search(physical)
+            if found is not None:
+                out[number] = _codes(found)
     return tuple(sorted(out.items()))
 
 

@@ -27,7 +27,12 @@ from fastlint.index.symbols import CALL, join_symbol, split_symbol
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "options", "head", "trace")
 _ROUTE_DECORATORS = (*HTTP_METHODS, "api_route", "websocket")
 _APP_TYPES = ("fastapi.FastAPI", "fastapi.APIRouter", "starlette.applications.Starlette")
-_DEPENDS = ("fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security")
+_DEPENDS = (
+    "fastapi.Depends",
+    "fastapi.Security",
+    "fastapi.params.Depends",
+    "fastapi.params.Security",
+)
 _BASE_HTTP_MIDDLEWARE = "starlette.middleware.base.BaseHTTPMiddleware"
 _STREAMING_RESPONSES = ("starlette.responses.StreamingResponse",)
 _BACKGROUND_TASK_ADDERS = ("starlette.background.BackgroundTasks().add_task",)
@@ -85,7 +90,9 @@ class _Memo:
 
 
 class ProjectModel:
-    def __init__(self, summaries: Iterable[ModuleSummary], catalog: Catalog, root: str = "") -> None:
+    def __init__(
+        self, summaries: Iterable[ModuleSummary], catalog: Catalog, root: str = ""
+    ) -> None:
         self.catalog = catalog
         self.root = root
         self.modules: dict[str, ModuleSummary] = {}
@@ -96,7 +103,7 @@ class ProjectModel:
         self._names: dict[str, dict[str, str]] = {}  # module -> top-level name -> what it is
         for summary in self.modules.values():
             names: dict[str, str] = {}
-            for local, qualified in summary.imports:
+            for local, _ in summary.imports:
                 names[local] = "import"
             for binding in summary.bindings:
                 names.setdefault(binding.name, "binding")
@@ -219,7 +226,9 @@ class ProjectModel:
             return Resolved("opaque", join_symbol([*split_symbol(key), CALL, attribute, *rest]))
         return self._resolve([*split_symbol(value), *rest], depth + 1)
 
-    def find_method(self, class_key: str, name: str, _seen: Optional[set[str]] = None) -> Optional[Function]:
+    def find_method(
+        self, class_key: str, name: str, _seen: Optional[set[str]] = None
+    ) -> Optional[Function]:
         seen = _seen if _seen is not None else set()
         if class_key in seen:
             return None
@@ -302,9 +311,14 @@ class ProjectModel:
                     span=decorator.span,
                     websocket=method == "websocket",
                 )
-        for summary, call in self._all_calls():
+        for call in self._all_calls():
             owner, method = self._app_method(call.symbol)
-            if owner is None or method not in ("add_api_route", "add_api_websocket_route", "add_route", "add_websocket_route"):
+            if owner is None or method not in (
+                "add_api_route",
+                "add_api_websocket_route",
+                "add_route",
+                "add_websocket_route",
+            ):
                 continue
             endpoint = _argument(call.args, 1, "endpoint")
             if endpoint is None or endpoint.kind != "ref":
@@ -333,13 +347,11 @@ class ProjectModel:
             return owner.symbol, tokens[-1]
         return None, ""
 
-    def _all_calls(self) -> Iterator[tuple[ModuleSummary, CallSite]]:
+    def _all_calls(self) -> Iterator[CallSite]:
         for summary in self.modules.values():
-            for call in summary.module_calls:
-                yield summary, call
+            yield from summary.module_calls
             for fn in summary.functions:
-                for call in fn.calls:
-                    yield summary, call
+                yield from fn.calls
 
     def _sorted_functions(self) -> list[Function]:
         return [self.functions[key] for key in sorted(self.functions)]
@@ -356,7 +368,11 @@ class ProjectModel:
                 target = _argument(candidate.args, 0, "dependency")
                 if target is not None and target.kind == "ref":
                     yield from self._dependency_callables(target.symbol)
-                elif target is None and param.annotation is not None and param.annotation.kind == "ref":
+                elif (
+                    target is None
+                    and param.annotation is not None
+                    and param.annotation.kind == "ref"
+                ):
                     yield from self._dependency_callables(param.annotation.symbol)
 
     def _dependency_callables(self, symbol: str) -> Iterator[Function]:
@@ -392,7 +408,7 @@ class ProjectModel:
         for route in self.routes:
             yield route.handler, "websocket handler" if route.websocket else "route"
             dependency_roots.append(route.handler)
-        for summary, call in self._all_calls():
+        for call in self._all_calls():
             for arg in call.args:
                 if arg.keyword == "dependencies" and arg.value.kind in ("list", "tuple"):
                     for dependency in self._dependencies_in(arg.value):
@@ -421,19 +437,19 @@ class ProjectModel:
             for dependency in self.dependencies_of(current):
                 yield dependency, "dependency"
                 dependency_roots.append(dependency)
-        for key, (summary, cls) in sorted(self.classes.items()):
+        for key in sorted(self.classes):
             if self.derives_from(key, _BASE_HTTP_MIDDLEWARE):
                 dispatch = self.functions.get(f"{key}.dispatch")
                 if dispatch is not None:
                     yield dispatch, "middleware"
-        for summary, call in self._all_calls():
+        for call in self._all_calls():
             owner, method = self._app_method(call.symbol)
             if owner is not None and method == "add_exception_handler":
                 handler = _argument(call.args, 1, "handler")
                 if handler is not None and handler.kind == "ref":
-                    function = self.resolve_function(handler.symbol)
-                    if function is not None:
-                        yield function, "exception handler"
+                    exception_handler = self.resolve_function(handler.symbol)
+                    if exception_handler is not None:
+                        yield exception_handler, "exception handler"
             if owner is not None and method == "add_middleware":
                 middleware = _argument(call.args, 0, "middleware_class")
                 if middleware is not None and middleware.kind == "ref":
@@ -446,13 +462,13 @@ class ProjectModel:
     def _compute_event_loop(self) -> dict[str, str]:
         on_loop: dict[str, str] = {}
         queue: list[Function] = []
-        for function, role in self._request_entry_points():
+        entry_points = list(self._request_entry_points())
+        for function, role in entry_points:
             if function.summary.is_async and function.key not in on_loop:
                 on_loop[function.key] = f"async {role}"
                 queue.append(function)
-        # Background tasks and streamed async generators also run on the loop.
-        request_code = {f.key for f, _ in self._request_entry_points()}
-        for key in sorted(request_code):
+        # Async background tasks run on the loop, even when a sync route schedules them.
+        for key in sorted({f.key for f, _ in entry_points}):
             function = self.functions[key]
             for call in function.summary.calls:
                 for target in self._loop_callables_handed_over(call):
@@ -462,10 +478,10 @@ class ProjectModel:
         while queue:
             function = queue.pop(0)
             for call in function.summary.calls:
-                target = self.resolve_callee(call.symbol)
-                if target is not None and target.summary.is_async and target.key not in on_loop:
-                    on_loop[target.key] = f"awaited from {function.display_name}"
-                    queue.append(target)
+                callee = self.resolve_callee(call.symbol)
+                if callee is not None and callee.summary.is_async and callee.key not in on_loop:
+                    on_loop[callee.key] = f"awaited from {function.display_name}"
+                    queue.append(callee)
                 for handed in self._loop_callables_handed_over(call):
                     if handed.summary.is_async and handed.key not in on_loop:
                         on_loop[handed.key] = "async background task"
@@ -515,7 +531,7 @@ class ProjectModel:
                 callee = self.resolve_callee(call.symbol)
                 if callee is None or callee.summary.is_async or callee.summary.is_generator:
                     continue
-                for (leaf_call_key, blocking, label), chain in sorted(
+                for (_, blocking, label), chain in sorted(
                     leaves.get(callee.key, {}).items(), key=lambda item: (len(item[1]), item[0][0])
                 ):
                     sites.append(BlockingSite(function, call, blocking, label, chain))
@@ -532,7 +548,9 @@ class ProjectModel:
             return None
         return blocking, _display_call(resolved.symbol)
 
-    def _blocking_leaves(self) -> dict[str, dict[tuple[str, BlockingCall, str], tuple[tuple[Function, CallSite], ...]]]:
+    def _blocking_leaves(
+        self,
+    ) -> dict[str, dict[tuple[str, BlockingCall, str], tuple[tuple[Function, CallSite], ...]]]:
         """For each sync project function reachable from the loop: the blocking calls it makes,
         directly or through other sync project functions, each with the shortest chain."""
         loop = self.event_loop_functions()
@@ -633,7 +651,7 @@ def _route_methods(decorator: str, args: tuple[Argument, ...]) -> tuple[str, ...
 
 
 def _display_call(symbol: str) -> str:
-    """``sqlalchemy.orm.Session().query`` → ``Session.query()``; ``time.sleep`` → ``time.sleep()``."""
+    """How a call is shown: ``Session.query()`` for a method, ``time.sleep()`` for a function."""
     tokens = split_symbol(symbol)
     if CALL in tokens:
         last_call = len(tokens) - 1 - tokens[::-1].index(CALL)

@@ -59,21 +59,39 @@ def index_source(path: str, source: bytes) -> ModuleSummary:
     except cst.ParserSyntaxError as error:
         message = str(error).splitlines()[0] if str(error) else "invalid syntax"
         return _error_summary(
-            path, module_name, is_package, ParseError(f"SyntaxError: {message}", error.raw_line, error.raw_column)
+            path,
+            module_name,
+            is_package,
+            ParseError(f"SyntaxError: {message}", error.raw_line, error.raw_column),
         )
     except UnicodeDecodeError as error:
         return _error_summary(
-            path, module_name, is_package, ParseError(f"cannot decode the file: {error.reason} at byte {error.start}", 1, 0)
+            path,
+            module_name,
+            is_package,
+            ParseError(f"cannot decode the file: {error.reason} at byte {error.start}", 1, 0),
         )
     except (SyntaxError, LookupError) as error:  # e.g. an unknown ``# -*- coding: ... -*-``
-        return _error_summary(path, module_name, is_package, ParseError(f"cannot read the file: {error}", 1, 0))
+        return _error_summary(
+            path, module_name, is_package, ParseError(f"cannot read the file: {error}", 1, 0)
+        )
     except RecursionError:
-        return _error_summary(path, module_name, is_package, ParseError("too deeply nested to parse", 1, 0))
+        return _error_summary(
+            path, module_name, is_package, ParseError("too deeply nested to parse", 1, 0)
+        )
     try:
-        noqa = read_suppressions(source.decode(tree.encoding, errors="replace")) if _MAY_HAVE_NOQA.search(source) else ()
-        return build_summary(tree, path=path, module_name=module_name, is_package=is_package, noqa=noqa)
+        noqa = (
+            read_suppressions(source.decode(tree.encoding, errors="replace"))
+            if _MAY_HAVE_NOQA.search(source)
+            else ()
+        )
+        return build_summary(
+            tree, path=path, module_name=module_name, is_package=is_package, noqa=noqa
+        )
     except RecursionError:
-        return _error_summary(path, module_name, is_package, ParseError("too deeply nested to analyse", 1, 0))
+        return _error_summary(
+            path, module_name, is_package, ParseError("too deeply nested to analyse", 1, 0)
+        )
 
 
 def index_file(path: str) -> ModuleSummary:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+from collections.abc import Sequence
 from typing import Callable, Optional, Union
 
 import libcst as cst
 
 from fastlint.findings import Span
 from fastlint.index.positions import positions_of
-from fastlint.index.symbols import CALL, join_symbol
 from fastlint.index.summary import (
     UNKNOWN,
     Argument,
@@ -30,6 +30,7 @@ from fastlint.index.summary import (
     Parameter,
     Value,
 )
+from fastlint.index.symbols import CALL, join_symbol
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -132,7 +133,7 @@ _BindingEntry = tuple[str, object]
 
 
 class _Scope:
-    __slots__ = ("kind", "parent", "bindings", "globals", "qualname")
+    __slots__ = ("bindings", "globals", "kind", "parent", "qualname")
 
     def __init__(self, kind: str, parent: Optional[_Scope], qualname: str) -> None:
         self.kind = kind  # "module", "class" or "function"
@@ -177,7 +178,7 @@ class _PendingClass:
 
 
 class _Context:
-    __slots__ = ("scope", "function", "klass", "in_loop")
+    __slots__ = ("function", "in_loop", "klass", "scope")
 
     def __init__(
         self,
@@ -282,7 +283,9 @@ class _Indexer:
             self.wanted.add(decorator.decorator)
         self.wanted.add(node.name)
         scope = _Scope("function", self._enclosing_function_scope(ctx.scope), qualname)
-        class_name = ctx.klass.qualname if ctx.klass is not None and ctx.scope.kind == "class" else None
+        class_name = (
+            ctx.klass.qualname if ctx.klass is not None and ctx.scope.kind == "class" else None
+        )
         pending = _PendingFunction(node, qualname, scope, class_name, ctx.scope)
         self.functions.append(pending)
         if class_name is not None and ctx.klass is not None:
@@ -291,7 +294,9 @@ class _Indexer:
         self._bind_parameters(node, pending, ctx)
         self.walk(node.body, _Context(scope, pending, None, False))
 
-    def _bind_parameters(self, node: cst.FunctionDef, pending: _PendingFunction, ctx: _Context) -> None:
+    def _bind_parameters(
+        self, node: cst.FunctionDef, pending: _PendingFunction, ctx: _Context
+    ) -> None:
         params = node.params
         every = [*params.posonly_params, *params.params, *params.kwonly_params]
         if isinstance(params.star_arg, cst.Param):
@@ -307,7 +312,12 @@ class _Indexer:
             if param.default is not None:
                 self.walk(param.default, ctx)
             name = param.name.value
-            if index == 0 and pending.class_name is not None and not is_static and (params.posonly_params or params.params):
+            if (
+                index == 0
+                and pending.class_name is not None
+                and not is_static
+                and (params.posonly_params or params.params)
+            ):
                 class_symbol = f"{self.module_name}.{pending.class_name}"
                 pending.scope.bind(name, ("cls" if is_classmethod else "self", class_symbol))
                 continue
@@ -407,7 +417,9 @@ class _Indexer:
         if ctx.scope.kind == "module":
             self.imports.setdefault(local, qualified)
 
-    def _bind_target(self, target: cst.BaseExpression, value: Optional[cst.BaseExpression], ctx: _Context) -> None:
+    def _bind_target(
+        self, target: cst.BaseExpression, value: Optional[cst.BaseExpression], ctx: _Context
+    ) -> None:
         if isinstance(target, cst.Name):
             entry: _BindingEntry = ("expr", value) if value is not None else ("unknown", None)
             scope = self.module_scope if target.value in ctx.scope.globals else ctx.scope
@@ -441,7 +453,9 @@ class _Indexer:
             else:
                 self._record_mutation(obj, "setattr", target, ctx)
 
-    def _record_mutation(self, target: cst.BaseExpression, kind: str, node: cst.CSTNode, ctx: _Context) -> None:
+    def _record_mutation(
+        self, target: cst.BaseExpression, kind: str, node: cst.CSTNode, ctx: _Context
+    ) -> None:
         self.wanted.add(node)
         if ctx.function is not None and ctx.klass is None:
             ctx.function.mutations.append((target, kind, node))
@@ -482,8 +496,8 @@ class _Indexer:
         elif isinstance(target, cst.Attribute):
             self.walk(target.value, ctx)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._walk_target_parts(element.value, ctx)
+            for item in target.elements:
+                self._walk_target_parts(item.value, ctx)
 
     def _aug_assign(self, node: cst.AugAssign, ctx: _Context) -> None:
         self.walk(node.value, ctx)
@@ -500,7 +514,7 @@ class _Indexer:
             self._record_mutation(target.value, "setattr", target, ctx)
 
     def _del(self, node: cst.Del, ctx: _Context) -> None:
-        targets = [node.target]
+        targets: list[cst.BaseExpression] = [node.target]
         if isinstance(node.target, (cst.Tuple, cst.List)):
             targets = [e.value for e in node.target.elements]
         for target in targets:
@@ -652,9 +666,7 @@ class _Resolver:
     def _resolve_entries(self, name: str, entries: list[_BindingEntry], scope: _Scope) -> str:
         results: set[str] = set()
         for kind, payload in entries:
-            if kind == "import":
-                results.add(str(payload))
-            elif kind == "def":
+            if kind == "import" or kind == "def":
                 results.add(str(payload))
             elif scope.kind == "module" and kind in ("expr", "unknown"):
                 results.add(f"{self.module_name}.{name}")
@@ -676,7 +688,9 @@ class _Resolver:
                 return UNKNOWN
         return results.pop() if results else UNKNOWN
 
-    def _guarded(self, payload: object, scope: _Scope, how: Callable[[cst.BaseExpression, _Scope], str]) -> str:
+    def _guarded(
+        self, payload: object, scope: _Scope, how: Callable[[cst.BaseExpression, _Scope], str]
+    ) -> str:
         key = id(payload)
         if key in self._active or not isinstance(payload, cst.BaseExpression):
             return UNKNOWN  # ``x = x.next`` and other self-references
@@ -687,7 +701,10 @@ class _Resolver:
             self._active.discard(key)
 
     def _parameter_value(
-        self, annotation: Optional[cst.BaseExpression], dependency: Optional[cst.BaseExpression], scope: _Scope
+        self,
+        annotation: Optional[cst.BaseExpression],
+        dependency: Optional[cst.BaseExpression],
+        scope: _Scope,
     ) -> str:
         """A parameter is what its annotation declares; failing that, what its dependency gives."""
         if annotation is not None:
@@ -753,18 +770,24 @@ class _Resolver:
             return Value("await", elements=(self.value(node.expression, scope),))
         if isinstance(node, cst.Subscript):
             elements = tuple(
-                self.value(e.slice.value, scope) for e in node.slice if isinstance(e.slice, cst.Index)
+                self.value(e.slice.value, scope)
+                for e in node.slice
+                if isinstance(e.slice, cst.Index)
             )
             return Value("subscript", self.symbol(node.value, scope), elements=elements)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-            return Value("union", elements=(self.value(node.left, scope), self.value(node.right, scope)))
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
+            return Value(
+                "union", elements=(self.value(node.left, scope), self.value(node.right, scope))
+            )
+        if isinstance(node, cst.UnaryOperation) and isinstance(
+            node.expression, (cst.Integer, cst.Float)
+        ):
             inner = self.value(node.expression, scope)
             if isinstance(node.operator, cst.Minus) and isinstance(inner.literal, (int, float)):
                 return Value("num", literal=-inner.literal)
         return Value("other")
 
-    def arguments(self, args: tuple[cst.Arg, ...] | list[cst.Arg], scope: _Scope) -> tuple[Argument, ...]:
+    def arguments(self, args: Sequence[cst.Arg], scope: _Scope) -> tuple[Argument, ...]:
         return tuple(
             Argument(
                 arg.keyword.value if arg.keyword is not None else None,
@@ -865,9 +888,15 @@ def _unwrap_annotation(annotation: cst.BaseExpression) -> Optional[cst.BaseExpre
 
 
 def _annotated_dependency(annotation: cst.BaseExpression) -> Optional[cst.BaseExpression]:
-    if isinstance(annotation, cst.Subscript) and _dotted(annotation.value).rpartition(".")[2] == "Annotated":
+    if (
+        isinstance(annotation, cst.Subscript)
+        and _dotted(annotation.value).rpartition(".")[2] == "Annotated"
+    ):
         for element in annotation.slice[1:]:
-            if isinstance(element.slice, cst.Index) and _depends_target(element.slice.value) is not None:
+            if (
+                isinstance(element.slice, cst.Index)
+                and _depends_target(element.slice.value) is not None
+            ):
                 return element.slice.value
     return None
 
@@ -876,7 +905,12 @@ def _annotated_dependency(annotation: cst.BaseExpression) -> Optional[cst.BaseEx
 
 
 def build_summary(
-    module: cst.Module, *, path: str, module_name: str, is_package: bool, noqa: tuple[tuple[int, Optional[tuple[str, ...]]], ...]
+    module: cst.Module,
+    *,
+    path: str,
+    module_name: str,
+    is_package: bool,
+    noqa: tuple[tuple[int, Optional[tuple[str, ...]]], ...],
 ) -> ModuleSummary:
     indexer = _Indexer(module_name, is_package)
     root = _Context(indexer.module_scope, None, None, False)
@@ -890,7 +924,9 @@ def build_summary(
         Binding(
             name=target.value,
             value=resolver.value(value, indexer.module_scope),
-            annotation=resolver.value(annotation, indexer.module_scope) if annotation is not None else None,
+            annotation=resolver.value(annotation, indexer.module_scope)
+            if annotation is not None
+            else None,
             span=resolver.span(target),
         )
         for target, value, annotation in indexer.bindings
@@ -917,7 +953,9 @@ def build_summary(
     )
 
 
-def _build_call(node: cst.Call, awaited: bool, in_loop: bool, scope: _Scope, resolver: _Resolver) -> CallSite:
+def _build_call(
+    node: cst.Call, awaited: bool, in_loop: bool, scope: _Scope, resolver: _Resolver
+) -> CallSite:
     return CallSite(
         symbol=resolver.symbol(node.func, scope),
         span=resolver.span(node),
@@ -947,7 +985,10 @@ def _build_function(fn: _PendingFunction, resolver: _Resolver) -> FunctionSummar
         if annotation is not None:
             inner = _unwrap_annotation(annotation)
             unwrapped = resolver.value(inner if inner is not None else annotation, fn.outer)
-            if isinstance(annotation, cst.Subscript) and _dotted(annotation.value).rpartition(".")[2] == "Annotated":
+            if (
+                isinstance(annotation, cst.Subscript)
+                and _dotted(annotation.value).rpartition(".")[2] == "Annotated"
+            ):
                 extras = tuple(
                     resolver.value(e.slice.value, fn.outer)
                     for e in annotation.slice[1:]
@@ -959,13 +1000,16 @@ def _build_function(fn: _PendingFunction, resolver: _Resolver) -> FunctionSummar
                 kind=kind,
                 annotation=unwrapped,
                 annotation_extras=extras,
-                default=resolver.value(param.default, fn.outer) if param.default is not None else None,
+                default=resolver.value(param.default, fn.outer)
+                if param.default is not None
+                else None,
                 span=resolver.span(param.name),
             )
         )
     name_span = resolver.span(node.name)
     decorators = tuple(
-        Decorator(resolver.value(d.decorator, fn.outer), resolver.span(d.decorator)) for d in node.decorators
+        Decorator(resolver.value(d.decorator, fn.outer), resolver.span(d.decorator))
+        for d in node.decorators
     )
     first_line = min([name_span.line, *(d.span.line for d in decorators)])
     return FunctionSummary(
@@ -977,10 +1021,13 @@ def _build_function(fn: _PendingFunction, resolver: _Resolver) -> FunctionSummar
         class_name=fn.class_name,
         decorators=decorators,
         params=tuple(params),
-        calls=tuple(_build_call(c, awaited, in_loop, fn.scope, resolver) for c, awaited, in_loop in fn.calls),
+        calls=tuple(
+            _build_call(c, awaited, in_loop, fn.scope, resolver) for c, awaited, in_loop in fn.calls
+        ),
         returns=tuple(resolver.value(r, fn.scope) for r in fn.returns),
         mutations=tuple(
-            Mutation(resolver.symbol(target, fn.scope), kind, resolver.span(n)) for target, kind, n in fn.mutations
+            Mutation(resolver.symbol(target, fn.scope), kind, resolver.span(n))
+            for target, kind, n in fn.mutations
         ),
         globals_declared=tuple(sorted(fn.scope.globals)),
         span=name_span,
@@ -1004,7 +1051,8 @@ def _build_class(cls: _PendingClass, resolver: _Resolver) -> ClassSummary:
         bases=tuple(resolver.value(arg.value, cls.outer) for arg in node.bases),
         keywords=resolver.arguments(node.keywords, cls.outer),
         decorators=tuple(
-            Decorator(resolver.value(d.decorator, cls.outer), resolver.span(d.decorator)) for d in node.decorators
+            Decorator(resolver.value(d.decorator, cls.outer), resolver.span(d.decorator))
+            for d in node.decorators
         ),
         methods=tuple(cls.methods),
         attributes=tuple((name, tuple(values)) for name, values in sorted(attributes.items())),

@@ -19,7 +19,9 @@ from fastlint.findings import Span
 
 class _PositionRecorder(CodegenState):
     def __init__(self, module: cst.Module, wanted: set[cst.CSTNode]) -> None:
-        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
         self.wanted = wanted
         self.line = 1
         self.column = 0

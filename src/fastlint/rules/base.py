@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Optional
 
-from fastlint.findings import ChainStep, Finding, RuleMeta, Span
+from fastlint.findings import ChainStep, RuleMeta, Span
 
 if TYPE_CHECKING:
     from fastlint.project import ProjectModel

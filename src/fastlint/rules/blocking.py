@@ -30,7 +30,8 @@ The calls come from fastlint's catalog. Add your own under `[tool.fastlint.catal
 
 ```toml
 [[tool.fastlint.catalog.blocking-calls]]
-kind = "http"            # picks the rule: sleep, http, file, subprocess, network, database, sdk, cpu, custom
+# kind picks the rule: sleep, http, file, subprocess, network, database, sdk, cpu or custom
+kind = "http"
 calls = ["mylib.client.fetch", "mylib.Client().{get,post}"]
 instead = "await mylib.client.afetch(...)"
 ```
@@ -59,7 +60,12 @@ class BlockingCallRule(Rule):
     def _finding(self, site: BlockingSite, root: str) -> RawFinding:
         steps = [site.function.display_name] if site.chain else []
         chain = [
-            ChainStep(site.function.display_name, _relative(site.function.module.path, root), site.call.span.line, site.call.span.column)
+            ChainStep(
+                site.function.display_name,
+                _relative(site.function.module.path, root),
+                site.call.span.line,
+                site.call.span.column,
+            )
         ]
         for function, call in site.chain:
             path = _relative(function.module.path, root)
@@ -69,9 +75,15 @@ class BlockingCallRule(Rule):
         if site.chain:
             last_function, last_call = site.chain[-1]
             chain.append(
-                ChainStep(site.leaf_label, _relative(last_function.module.path, root), last_call.span.line, last_call.span.column)
+                ChainStep(
+                    site.leaf_label,
+                    _relative(last_function.module.path, root),
+                    last_call.span.line,
+                    last_call.span.column,
+                )
             )
-        message = f"{' → '.join(steps)} blocks the event loop ({self.reason}); use {site.blocking.instead}"
+        chain_text = " → ".join(steps)
+        message = f"{chain_text} blocks the event loop ({self.reason}); use {site.blocking.instead}"
         return RawFinding(
             path=site.function.module.path,
             span=site.call.span,
