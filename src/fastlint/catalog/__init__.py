@@ -18,7 +18,17 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on older interpreters only
     import tomli as tomllib
 
-BLOCKING_KINDS = ("sleep", "http", "file", "subprocess", "network", "database", "sdk", "cpu", "custom")
+BLOCKING_KINDS = (
+    "sleep",
+    "http",
+    "file",
+    "subprocess",
+    "network",
+    "database",
+    "sdk",
+    "cpu",
+    "custom",
+)
 
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
