@@ -66,10 +66,12 @@ class Resolved:
 @dataclass(frozen=True)
 class Route:
     methods: tuple[str, ...]
-    path: str
+    path: str  # as written on the route, without router prefixes
     handler: Function
     span: Span  # the decorator (or the registering call)
     websocket: bool = False
+    owner: str = ""  # the module-level app or router it is registered on, e.g. ``app.api.router``
+    registration: Optional[Value] = None  # the decorator or registering call, for its keywords
 
 
 @dataclass(frozen=True)
@@ -310,6 +312,8 @@ class ProjectModel:
                     handler=function,
                     span=decorator.span,
                     websocket=method == "websocket",
+                    owner=self._owner_binding(value.symbol),
+                    registration=value,
                 )
         for call in self._all_calls():
             owner, method = self._app_method(call.symbol)
@@ -333,7 +337,84 @@ class ProjectModel:
                 handler=handler,
                 span=call.span,
                 websocket=websocket,
+                owner=self._owner_binding(call.symbol),
+                registration=Value("call", call.symbol, args=call.args),
             )
+
+    def binding_of(self, symbol: str) -> Optional[str]:
+        """The module-level binding (``pkg.module.name``) a symbol names, through imports."""
+        tokens = split_symbol(symbol)
+        for _ in range(16):
+            module_end = self._module_prefix(tokens)
+            if module_end == 0 or module_end + 1 != len(tokens):
+                return None
+            module, name = ".".join(tokens[:module_end]), tokens[module_end]
+            kind = self._names[module].get(name)
+            if kind == "binding":
+                return f"{module}.{name}"
+            if kind != "import":
+                return None
+            tokens = split_symbol(self._imports[module][name])
+        return None
+
+    def binding_value(self, key: str) -> Optional[Value]:
+        module, _, name = key.rpartition(".")
+        values = self._bindings.get(module, {}).get(name)
+        return values[0] if values and len(values) == 1 else None
+
+    def _owner_binding(self, method_symbol: str) -> str:
+        tokens = split_symbol(method_symbol)
+        return self.binding_of(join_symbol(tokens[:-1])) or ""
+
+    def full_paths(self, route: Route) -> list[str]:
+        """Every path the route is served at, with the prefixes of the routers around it."""
+        return sorted({prefix + route.path for prefix in self._prefixes(route.owner, set())})
+
+    def _prefixes(self, owner: str, seen: set[str]) -> set[str]:
+        if not owner or owner in seen:
+            return {""}
+        seen = seen | {owner}
+        own = ""
+        value = self.binding_value(owner)
+        if value is not None and value.kind == "call":
+            own = _keyword_str(value.args, "prefix")
+        parents: set[str] = set()
+        for call in self._all_calls():
+            tokens = split_symbol(call.symbol) if call.symbol else []
+            if not tokens or tokens[-1] != "include_router":
+                continue
+            child = _argument(call.args, 0, "router")
+            if child is None or child.kind != "ref" or self.binding_of(child.symbol) != owner:
+                continue
+            parent = self.binding_of(join_symbol(tokens[:-1])) or ""
+            include_prefix = _keyword_str(call.args, "prefix")
+            for outer in self._prefixes(parent, seen):
+                parents.add(outer + include_prefix)
+        return {parent + own for parent in (parents or {""})}
+
+    def request_path(self) -> dict[str, tuple[Function, ...]]:
+        """Every function that runs for a request, sync or async, with a chain from its entry
+        point (the entry point first). Functions handed to threads or tasks count too."""
+        chains: dict[str, tuple[Function, ...]] = {}
+        queue: list[Function] = []
+        for function, _role in self._request_entry_points():
+            if function.key not in chains:
+                chains[function.key] = (function,)
+                queue.append(function)
+        while queue:
+            function = queue.pop(0)
+            for call in function.summary.calls:
+                targets = [self.resolve_callee(call.symbol)]
+                targets += [
+                    self.resolve_function(arg.value.symbol)
+                    for arg in call.args
+                    if arg.value.kind == "ref" and arg.value.symbol
+                ]
+                for target in targets:
+                    if target is not None and target.key not in chains:
+                        chains[target.key] = (*chains[function.key], target)
+                        queue.append(target)
+        return chains
 
     def _app_method(self, symbol: str) -> tuple[Optional[str], str]:
         """For ``app.get`` where ``app`` is a FastAPI app or router: (app symbol, "get")."""
@@ -629,6 +710,17 @@ def _argument(args: tuple[Argument, ...], position: int, keyword: str) -> Option
         if arg.keyword == keyword:
             return arg.value
     return None
+
+
+def _keyword_str(args: tuple[Argument, ...], keyword: str) -> str:
+    for arg in args:
+        if (
+            arg.keyword == keyword
+            and arg.value.kind == "str"
+            and isinstance(arg.value.literal, str)
+        ):
+            return arg.value.literal
+    return ""
 
 
 def _first_str(args: tuple[Argument, ...], keyword: str) -> str:
