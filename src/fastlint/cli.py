@@ -11,6 +11,8 @@ import click
 from fastlint import __version__
 from fastlint.config import ConfigError, load_config
 from fastlint.engine import check as run_check
+from fastlint.engine import display_path
+from fastlint.fixes import fix_paths, write_fixes
 from fastlint.report import OUTPUT_FORMATS, render, render_statistics
 from fastlint.rules import ALL_RULES, RULES_BY_CODE
 
@@ -42,9 +44,15 @@ def main() -> None:
 
 @main.command("check")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces the configured set).")
+@click.option(
+    "--select",
+    multiple=True,
+    help="Rule codes or prefixes to enable (replaces the configured set).",
+)
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
-@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable in addition.")
+@click.option(
+    "--extend-select", multiple=True, help="Rule codes or prefixes to enable in addition."
+)
 @click.option(
     "--output-format",
     type=click.Choice(OUTPUT_FORMATS),
@@ -52,10 +60,18 @@ def main() -> None:
     show_default=True,
     help="How to print findings.",
 )
-@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Print the number of findings per rule instead of the findings.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--config", "config_file", type=click.Path(), help="Read settings from this file.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: apply unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the diff --fix would apply; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="With --fix: list the fixes applied.")
 def check_command(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -66,21 +82,53 @@ def check_command(
     exit_zero: bool,
     config_file: Optional[str],
     quiet: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    show_fixes: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for scalability problems."""
     targets = list(paths) or ["."]
     try:
         config = load_config(targets, config_file)
-        cli_codes = {"--select": _split_codes(select), "--ignore": _split_codes(ignore), "--extend-select": _split_codes(extend_select)}
+        cli_codes = {
+            "--select": _split_codes(select),
+            "--ignore": _split_codes(ignore),
+            "--extend-select": _split_codes(extend_select),
+        }
         for option, codes in cli_codes.items():
             for code in codes:
                 if not code.startswith("FLT") or not (code == "FLT" or code[3:].isdigit()):
-                    raise ConfigError(f"{option}: {code!r} is not a fastlint code or prefix (FLT, FLT1, FLT101)")
-        config = config.with_cli(cli_codes["--select"] or None, cli_codes["--ignore"], cli_codes["--extend-select"])
+                    raise ConfigError(
+                        f"{option}: {code!r} is not a fastlint code or prefix (FLT, FLT1, FLT101)"
+                    )
+        config = config.with_cli(
+            cli_codes["--select"] or None, cli_codes["--ignore"], cli_codes["--extend-select"]
+        )
     except ConfigError as error:
         _fail(str(error))
         return
+    fix_problems: list[str] = []
+    if diff or fix:
+        outcome = fix_paths(targets, config, unsafe=unsafe_fixes)
+        fix_problems = outcome.problems
+        if diff:
+            for problem in fix_problems:
+                click.echo(f"fastlint: error: {problem}", err=True)
+            click.echo(outcome.diff(), nl=False)
+            if not quiet:
+                count = len(outcome.applied)
+                click.echo(f"Would fix {count} problem{'s' if count != 1 else ''}.", err=True)
+            sys.exit(EXIT_ERROR if fix_problems else EXIT_FINDINGS if outcome.fixed else EXIT_CLEAN)
+        fix_problems = fix_problems + write_fixes(outcome, targets)
+        if show_fixes:
+            for path, code, title in outcome.applied:
+                click.echo(f"{display_path(path)}: fixed {code}: {title}", err=True)
+        if not quiet and outcome.applied:
+            count = len(outcome.applied)
+            click.echo(f"Fixed {count} problem{'s' if count != 1 else ''}.", err=True)
     result = run_check(targets, config)
+    result.problems[:0] = fix_problems
     for problem in result.problems:
         click.echo(f"fastlint: error: {problem}", err=True)
     for warning in result.warnings:

@@ -11,7 +11,7 @@ from typing import Optional
 from fastlint.catalog import load_catalog
 from fastlint.config import Config
 from fastlint.discovery import discover
-from fastlint.findings import Finding, Span
+from fastlint.findings import Finding, Fix, Span
 from fastlint.index import index_file
 from fastlint.index.summary import ModuleSummary
 from fastlint.noqa import is_suppressed
@@ -122,7 +122,28 @@ def to_finding(code: str, raw: RawFinding, cwd: Optional[str] = None) -> Finding
         message=raw.message,
         chain=raw.chain,
         related=raw.related,
+        fix=Fix(raw.fix.title, raw.fix.safety) if raw.fix is not None else None,
     )
+
+
+def reportable_findings(
+    project: ProjectModel,
+    summaries: Sequence[ModuleSummary],
+    config: Config,
+    reported: Optional[set[str]] = None,
+) -> list[tuple[str, RawFinding]]:
+    """Findings in the reported files that no ``# noqa`` or per-file ignore suppresses."""
+    suppressions = {s.path: dict(s.noqa) for s in summaries}
+    out = []
+    for code, raw in raw_findings(project, summaries, config):
+        if reported is not None and raw.path not in reported:
+            continue
+        if is_suppressed(suppressions.get(raw.path, {}), raw.span.line, code):
+            continue
+        if file_ignored(raw.path, code, config):
+            continue
+        out.append((code, raw))
+    return out
 
 
 def check(paths: Sequence[str], config: Config) -> RunResult:
@@ -138,15 +159,7 @@ def check(paths: Sequence[str], config: Config) -> RunResult:
         return result
     project, summaries, problems = build_project(config, found.files)
     result.problems.extend(problems)
-    suppressions = {s.path: dict(s.noqa) for s in summaries}
-    findings: set[Finding] = set()
-    for code, raw in raw_findings(project, summaries, config):
-        if raw.path not in reported:
-            continue
-        if is_suppressed(suppressions.get(raw.path, {}), raw.span.line, code):
-            continue
-        if file_ignored(raw.path, code, config):
-            continue
-        findings.add(to_finding(code, raw))
+    reported_findings = reportable_findings(project, summaries, config, reported)
+    findings = {to_finding(code, raw) for code, raw in reported_findings}
     result.findings = sorted(findings, key=Finding.sort_key)
     return result

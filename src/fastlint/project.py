@@ -130,6 +130,7 @@ class ProjectModel:
         self._memo = _Memo()
         self._event_loop: Optional[dict[str, str]] = None
         self._routes: Optional[list[Route]] = None
+        self._called: Optional[set[str]] = None
 
     # --- resolution ---------------------------------------------------------------------
 
@@ -581,6 +582,17 @@ class ProjectModel:
                 if function is not None:
                     yield function
 
+    def is_called_in_project(self, function: Function) -> bool:
+        """Whether any project code calls the function directly (not as FastAPI does)."""
+        if self._called is None:
+            called: set[str] = set()
+            for call in self._all_calls():
+                callee = self.resolve_callee(call.symbol)
+                if callee is not None:
+                    called.add(callee.key)
+            self._called = called
+        return function.key in self._called
+
     def resolve_callee(self, symbol: str) -> Optional[Function]:
         """The project function a call runs: a function, a method, a class's __init__."""
         if not symbol:
@@ -751,4 +763,5 @@ def _display_call(symbol: str) -> str:
         if maker[:1].isupper():
             rest = [t for t in tokens[last_call + 1 :] if t != CALL]
             return ".".join([maker, *rest]) + "()"
-    return f"{symbol}()"
+    shown = symbol[len("builtins.") :] if symbol.startswith("builtins.") else symbol
+    return f"{shown}()"

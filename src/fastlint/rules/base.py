@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, ClassVar, Optional
 from fastlint.findings import ChainStep, RuleMeta, Span
 
 if TYPE_CHECKING:
+    import libcst as cst
+
+    from fastlint.fixes import FixContext
     from fastlint.project import ProjectModel
 
 
@@ -22,6 +25,17 @@ class Example:
 
 
 @dataclass(frozen=True)
+class FixRequest:
+    """A fix a finding offers; the rule's ``build_fix`` makes the edit when it is applied."""
+
+    kind: str  # which of the rule's transformations, e.g. "asyncio-sleep"
+    title: str
+    safety: str  # "safe" or "unsafe"; never safer than the rule declares
+    target: str  # the node it rewrites: "call" (at the finding's span) or "function"
+    span: Span  # of the call, or of the function's name
+
+
+@dataclass(frozen=True)
 class RawFinding:
     """What a rule reports, before paths are made relative and suppressions applied."""
 
@@ -30,6 +44,7 @@ class RawFinding:
     message: str
     chain: tuple[ChainStep, ...] = ()
     related: tuple[ChainStep, ...] = ()
+    fix: Optional[FixRequest] = None
 
 
 class Rule:
@@ -47,6 +62,12 @@ class Rule:
 
     def check(self, project: ProjectModel) -> Iterator[RawFinding]:
         raise NotImplementedError
+
+    def build_fix(
+        self, request: FixRequest, target: cst.CSTNode, context: FixContext
+    ) -> Optional[cst.CSTNode]:
+        """The replacement for ``target``, or None when the fix cannot be made safely here."""
+        return None
 
     @classmethod
     def meta(cls) -> RuleMeta:

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Optional
+
+import libcst as cst
 
 from fastlint.findings import ChainStep
-from fastlint.project import BlockingSite, ProjectModel
-from fastlint.rules.base import Example, RawFinding, Rule
+from fastlint.index.symbols import split_symbol
+from fastlint.project import BlockingSite, Function, ProjectModel
+from fastlint.rules.base import Example, FixRequest, RawFinding, Rule
+
+if TYPE_CHECKING:
+    from fastlint.fixes import FixContext
+
+_SYNC_DEF_ROLES = ("async route", "async dependency")
+# Calls that need a running event loop: a function making them cannot move to a thread.
+_NEEDS_EVENT_LOOP = ("asyncio.", "anyio.", "trio.")
 
 _COMMON_DOC = """
 
@@ -52,10 +62,82 @@ class BlockingCallRule(Rule):
     reason: ClassVar[str]
     common_doc = _COMMON_DOC
 
+    # How the direct-call fix runs the call: "thread" (``asyncio.to_thread``) or "sleep".
+    direct_fix: ClassVar[str] = "thread"
+    # Whether moving a call of this kind to a thread keeps behaviour in every case.
+    thread_fix_safety: ClassVar[str] = "safe"
+
     def check(self, project: ProjectModel) -> Iterator[RawFinding]:
         for site in project.blocking_sites():
             if site.blocking.kind == self.kind:
-                yield self._finding(site, project.root)
+                finding = self._finding(site, project.root)
+                fix = self._fix_for(site, project)
+                yield RawFinding(
+                    finding.path, finding.span, finding.message, finding.chain, fix=fix
+                )
+
+    def _fix_for(self, site: BlockingSite, project: ProjectModel) -> Optional[FixRequest]:
+        if not site.chain:
+            if self.direct_fix == "sleep":
+                return FixRequest(
+                    "asyncio-sleep",
+                    "Use `await asyncio.sleep(...)`",
+                    "safe",
+                    "call",
+                    site.call.span,
+                )
+            return FixRequest(
+                "to-thread",
+                "Run the call in a thread with `await asyncio.to_thread(...)`",
+                self.thread_fix_safety,
+                "call",
+                site.call.span,
+            )
+        if self._can_become_sync(site.function, project):
+            name = site.function.summary.name
+            return FixRequest(
+                "sync-def",
+                f"Make `{name}` a plain `def` so FastAPI runs it in the threadpool",
+                "unsafe",
+                "function",
+                site.function.summary.span,
+            )
+        return None
+
+    @staticmethod
+    def _can_become_sync(function: Function, project: ProjectModel) -> bool:
+        summary = function.summary
+        if summary.has_await or summary.is_generator:
+            return False
+        if project.event_loop_functions().get(function.key) not in _SYNC_DEF_ROLES:
+            return False
+        if project.is_called_in_project(function):
+            return False  # someone awaits it; as a plain def it would return no coroutine
+        for call in summary.calls:
+            resolved = project.resolve(call.symbol).symbol if call.symbol else ""
+            if resolved.startswith(_NEEDS_EVENT_LOOP):
+                return False
+            callee = project.resolve_callee(call.symbol)
+            if callee is not None and callee.summary.is_async:
+                return False
+        return True
+
+    def build_fix(
+        self, request: FixRequest, target: cst.CSTNode, context: FixContext
+    ) -> Optional[cst.CSTNode]:
+        if request.kind == "sync-def" and isinstance(target, cst.FunctionDef):
+            return target.with_changes(asynchronous=None)
+        if not isinstance(target, cst.Call) or context.enclosing_async_function(target) is None:
+            return None
+        if request.kind == "asyncio-sleep":
+            context.add_import("asyncio")
+            sleep = cst.Call(
+                cst.Attribute(cst.Name("asyncio"), cst.Name("sleep")), args=target.args
+            )
+            return awaited_expression(sleep, context.needs_parentheses(target))
+        if request.kind == "to-thread":
+            return _to_thread(target, context)
+        return None
 
     def _finding(self, site: BlockingSite, root: str) -> RawFinding:
         steps = [site.function.display_name] if site.chain else []
@@ -92,6 +174,47 @@ class BlockingCallRule(Rule):
         )
 
 
+def awaited_expression(expression: cst.BaseExpression, parenthesize: bool) -> cst.BaseExpression:
+    node = cst.Await(expression=expression)
+    if parenthesize:
+        return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return node
+
+
+def _is_reference(node: cst.BaseExpression) -> bool:
+    """A name or attribute chain (``requests.get``, ``Path(p).read_text``): passing it to
+    ``to_thread`` evaluates it in the same order as calling it did."""
+    while isinstance(node, (cst.Attribute, cst.Call)):
+        node = node.value if isinstance(node, cst.Attribute) else node.func
+    return isinstance(node, cst.Name)
+
+
+def _to_thread(call: cst.Call, context: FixContext) -> Optional[cst.BaseExpression]:
+    """``f(a, b=c)`` → ``await asyncio.to_thread(f, a, b=c)``, when the call is a statement of
+    its own or a value whose use stays in the event loop (``x = f(a)``, ``return f(a)``)."""
+    if not _is_reference(call.func):
+        return None
+    parent = context.parent(call)
+    if isinstance(parent, (cst.WithItem, cst.Attribute, cst.Subscript)) or (
+        isinstance(parent, cst.Call) and parent.func is call
+    ):
+        # ``with open(...)`` and ``f(...).read()``: the blocking work goes on after the call.
+        return None
+    runner = context.threadpool_runner()
+    # The function goes first, laid out like the first argument was (same line or its own).
+    layout = call.whitespace_before_args
+    separator = (
+        layout if isinstance(layout, cst.ParenthesizedWhitespace) else cst.SimpleWhitespace(" ")
+    )
+    if call.args:
+        head = cst.Arg(call.func, comma=cst.Comma(whitespace_after=separator))
+        args = [head, *call.args]
+    else:
+        args = [cst.Arg(call.func)]
+    moved = cst.Call(runner, args=args, whitespace_before_args=layout)
+    return awaited_expression(moved, context.needs_parentheses(call))
+
+
 class BlockingSleep(BlockingCallRule):
     """## What it does
     Finds `time.sleep()` on the event loop.
@@ -106,6 +229,9 @@ class BlockingSleep(BlockingCallRule):
     summary = "`time.sleep()` in code that runs on the event loop"
     kind = "sleep"
     reason = "sleeps the whole worker"
+    direct_fix = "sleep"
+    fix_title = "Use `await asyncio.sleep(...)`"
+    fix_safety = "safe"
     valid = (
         """
 import asyncio
@@ -142,7 +268,19 @@ app = FastAPI()
 async def slow():
     time.sleep(1)
     return {"ok": True}
-"""
+""",
+            fixed="""
+import time
+from fastapi import FastAPI
+import asyncio
+
+app = FastAPI()
+
+@app.get("/slow")
+async def slow():
+    await asyncio.sleep(1)
+    return {"ok": True}
+""",
         ),
     )
 
@@ -163,6 +301,8 @@ class BlockingHttpCall(BlockingCallRule):
     name = "blocking-http-call-in-async-code"
     summary = "A synchronous HTTP request in code that runs on the event loop"
     kind = "http"
+    fix_title = "Run the call in a thread with `await asyncio.to_thread(...)`"
+    fix_safety = "safe"
     reason = "synchronous HTTP request"
     valid = (
         """
@@ -190,7 +330,19 @@ app = FastAPI()
 async def weather(city: str):
     response = requests.get(f"https://wttr.in/{city}", timeout=5)
     return response.json()
-"""
+""",
+            fixed="""
+import requests
+from fastapi import FastAPI
+import asyncio
+
+app = FastAPI()
+
+@app.get("/weather")
+async def weather(city: str):
+    response = await asyncio.to_thread(requests.get, f"https://wttr.in/{city}", timeout=5)
+    return response.json()
+""",
         ),
     )
 
@@ -210,6 +362,8 @@ class BlockingFileIO(BlockingCallRule):
     name = "blocking-file-io-in-async-code"
     summary = "File I/O in code that runs on the event loop"
     kind = "file"
+    fix_title = "Run the call in a thread with `await asyncio.to_thread(...)`"
+    fix_safety = "safe"
     reason = "file I/O"
     valid = (
         """
@@ -253,6 +407,8 @@ class BlockingSubprocess(BlockingCallRule):
     name = "blocking-subprocess-in-async-code"
     summary = "A subprocess waited for in code that runs on the event loop"
     kind = "subprocess"
+    fix_title = "Run the call in a thread with `await asyncio.to_thread(...)`"
+    fix_safety = "safe"
     reason = "waits for a subprocess"
     valid = (
         """
@@ -296,6 +452,8 @@ class BlockingNetworkCall(BlockingCallRule):
     name = "blocking-network-call-in-async-code"
     summary = "Blocking socket, DNS, SMTP or FTP I/O in code that runs on the event loop"
     kind = "network"
+    fix_title = "Run the call in a thread with `await asyncio.to_thread(...)`"
+    fix_safety = "safe"
     reason = "synchronous network I/O"
     valid = (
         """
@@ -349,6 +507,9 @@ class BlockingDatabaseCall(BlockingCallRule):
     name = "blocking-database-call-in-async-code"
     summary = "A synchronous database call in code that runs on the event loop"
     kind = "database"
+    fix_title = "Run the call in a thread with `await asyncio.to_thread(...)`"
+    fix_safety = "unsafe"
+    thread_fix_safety = "unsafe"
     reason = "synchronous database call"
     valid = (
         """
@@ -397,6 +558,8 @@ class BlockingSdkCall(BlockingCallRule):
     name = "blocking-sdk-call-in-async-code"
     summary = "A synchronous cloud or API SDK call in code that runs on the event loop"
     kind = "sdk"
+    fix_title = "Run the call in a thread with `await asyncio.to_thread(...)`"
+    fix_safety = "safe"
     reason = "synchronous SDK call over the network"
     valid = (
         """
@@ -446,6 +609,8 @@ class CpuBoundCall(BlockingCallRule):
     name = "cpu-bound-call-in-async-code"
     summary = "CPU-bound work (password hashing, model inference) on the event loop"
     kind = "cpu"
+    fix_title = "Run the call in a thread with `await asyncio.to_thread(...)`"
+    fix_safety = "safe"
     reason = "CPU-bound work"
     valid = (
         """
@@ -492,6 +657,9 @@ class BlockingCustomCall(BlockingCallRule):
     name = "blocking-call-in-async-code"
     summary = "A call the project's catalog declares blocking, on the event loop"
     kind = "custom"
+    fix_title = "Run the call in a thread with `await asyncio.to_thread(...)`"
+    fix_safety = "unsafe"
+    thread_fix_safety = "unsafe"
     reason = "declared blocking in the project's catalog"
 
 
