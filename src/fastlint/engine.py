@@ -12,7 +12,7 @@ from fastlint.catalog import load_catalog
 from fastlint.config import Config
 from fastlint.discovery import discover
 from fastlint.findings import Finding, Fix, Span
-from fastlint.index import index_file
+from fastlint.index import disambiguate_modules, index_file
 from fastlint.index.summary import ModuleSummary
 from fastlint.noqa import is_suppressed
 from fastlint.project import ProjectModel
@@ -87,6 +87,7 @@ def build_project(
     project_files = discover([config.root], config).files
     analysed = sorted(set(project_files) | set(extra_files))
     summaries, problems = index_paths(analysed)
+    summaries = disambiguate_modules(summaries, config.root)
     catalog = load_catalog(config.catalog, config.source or "config")
     return ProjectModel(summaries, catalog, config.root), summaries, problems
 

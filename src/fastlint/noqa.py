@@ -12,7 +12,7 @@ NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))
 NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
 
 Suppressions = tuple[tuple[int, Optional[tuple[str, ...]]], ...]
-FILE_SUPPRESSED = 0  # the line number that marks ``# flake8: noqa`` for the whole file
+FILE_SUPPRESSED = 0  # a pseudo line number: the whole file is exempt (flake8 file-level noqa)
 
 
 def _codes(match: re.Match[str]) -> Optional[tuple[str, ...]]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import tokenize
 from functools import lru_cache
+from typing import Optional
 
 import libcst as cst
 
@@ -51,9 +54,10 @@ def _error_summary(path: str, module: str, is_package: bool, error: ParseError) 
     )
 
 
-def index_source(path: str, source: bytes) -> ModuleSummary:
+def index_source(path: str, source: bytes, module_name: Optional[str] = None) -> ModuleSummary:
     """Parse and summarise one file's bytes. Never raises for bad input: the summary says."""
-    module_name, is_package = module_name_for(path)
+    default_name, is_package = module_name_for(path)
+    module_name = module_name or default_name
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -72,6 +76,9 @@ def index_source(path: str, source: bytes) -> ModuleSummary:
             ParseError(f"cannot decode the file: {error.reason} at byte {error.start}", 1, 0),
         )
     except (SyntaxError, LookupError) as error:  # e.g. an unknown ``# -*- coding: ... -*-``
+        undecodable = _decoding_problem(source)
+        if undecodable is not None:
+            return _error_summary(path, module_name, is_package, ParseError(undecodable, 1, 0))
         return _error_summary(
             path, module_name, is_package, ParseError(f"cannot read the file: {error}", 1, 0)
         )
@@ -94,8 +101,41 @@ def index_source(path: str, source: bytes) -> ModuleSummary:
         )
 
 
-def index_file(path: str) -> ModuleSummary:
+def _decoding_problem(source: bytes) -> Optional[str]:
+    """Why the bytes do not decode in the file's declared (or default UTF-8) encoding."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        source.decode(encoding)
+    except UnicodeDecodeError as error:
+        return f"cannot decode the file as {error.encoding}: {error.reason} at byte {error.start}"
+    except (SyntaxError, LookupError) as error:
+        return f"cannot decode the file: {error}"
+    return None
+
+
+def index_file(path: str, module_name: Optional[str] = None) -> ModuleSummary:
     """Read and summarise a file; an OSError propagates for the caller to report."""
     with open(path, "rb") as handle:
         source = handle.read()
-    return index_source(path, source)
+    return index_source(path, source, module_name)
+
+
+def disambiguate_modules(summaries: list[ModuleSummary], root: str) -> list[ModuleSummary]:
+    """Give each file its own module name: two scripts both named ``app.py`` in folders
+    without ``__init__.py`` would otherwise hide one another. The later one (by path) is
+    named by its path from the project root, as a namespace package would import it."""
+    taken: set[str] = set()
+    out = []
+    for summary in sorted(summaries, key=lambda s: s.path):
+        if summary.module in taken:
+            relative = os.path.relpath(summary.path, root).replace(os.sep, "/")
+            parts = [p for p in relative[: -len(".py")].split("/") if p not in ("", ".", "..")]
+            if summary.is_package:
+                parts = parts[:-1]
+            name = ".".join(parts) or summary.module
+            while name in taken:
+                name += "_"
+            summary = index_file(summary.path, name) if os.path.exists(summary.path) else summary
+        taken.add(summary.module)
+        out.append(summary)
+    return out

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, ClassVar, Optional
 import libcst as cst
 
 from fastlint.findings import ChainStep
-from fastlint.index.symbols import split_symbol
 from fastlint.project import BlockingSite, Function, ProjectModel
 from fastlint.rules.base import Example, FixRequest, RawFinding, Rule
 
