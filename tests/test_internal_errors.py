@@ -10,7 +10,9 @@ from click.testing import CliRunner
 from fastlint import cli
 
 
-def test_internal_error_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_error_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "app.py").write_text("x = 1\n", encoding="utf-8")
 
     def broken(*args: object, **kwargs: object) -> None:
