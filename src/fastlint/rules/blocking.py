@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar, Optional
 
 import libcst as cst
 
-from fastlint.findings import ChainStep
+from fastlint.findings import ChainStep, Span
 from fastlint.project import BlockingSite, Function, ProjectModel
 from fastlint.rules.base import Example, FixRequest, RawFinding, Rule
 
@@ -67,13 +67,32 @@ class BlockingCallRule(Rule):
     thread_fix_safety: ClassVar[str] = "safe"
 
     def check(self, project: ProjectModel) -> Iterator[RawFinding]:
+        # One finding per call site: a helper that blocks three times is one problem where
+        # the route calls it; the other blocking calls are listed with it.
+        groups: dict[tuple[str, Span], list[BlockingSite]] = {}
         for site in project.blocking_sites():
             if site.blocking.kind == self.kind:
-                finding = self._finding(site, project.root)
-                fix = self._fix_for(site, project)
-                yield RawFinding(
-                    finding.path, finding.span, finding.message, finding.chain, fix=fix
+                groups.setdefault((site.function.key, site.call.span), []).append(site)
+        for sites in groups.values():
+            first, others = sites[0], sites[1:]
+            finding = self._finding(first, project.root)
+            message = finding.message
+            related: tuple[ChainStep, ...] = ()
+            if others:
+                labels = ", ".join(dict.fromkeys(site.leaf_label for site in others))
+                count = len(others)
+                message += f" (and {count} more blocking call{'s' if count > 1 else ''}: {labels})"
+                related = tuple(
+                    step for site in others for step in self._finding(site, project.root).chain[-1:]
                 )
+            yield RawFinding(
+                finding.path,
+                finding.span,
+                message,
+                finding.chain,
+                related=related,
+                fix=self._fix_for(first, project),
+            )
 
     def _fix_for(self, site: BlockingSite, project: ProjectModel) -> Optional[FixRequest]:
         if not site.chain:
