@@ -61,9 +61,15 @@ class Config:
         ignore: Sequence[str] = (),
         extend_select: Sequence[str] = (),
     ) -> Config:
+        """These settings with the command line's on top. ``--select`` replaces the configured
+        set, so the configuration's ``ignore`` and ``extend-select`` no longer apply: a rule
+        named on the command line is reported, as with ruff."""
+        if select:
+            return replace(
+                self, select=tuple(select), ignore=tuple(ignore), extend_select=tuple(extend_select)
+            )
         return replace(
             self,
-            select=tuple(select) if select else self.select,
             ignore=(*self.ignore, *ignore),
             extend_select=(*self.extend_select, *extend_select),
         )
@@ -79,11 +85,16 @@ def _codes(value: Any, key: str, origin: str) -> tuple[str, ...]:
     codes = _string_list(value, key, origin)
     for code in codes:
         if not code.startswith("FLT") or not (code == "FLT" or code[3:].isdigit()):
-            raise ConfigError(f"{origin}: '{key}' has {code!r}, which is not a fastlint code or prefix (FLT, FLT1, FLT101)")
+            raise ConfigError(
+                f"{origin}: '{key}' has {code!r}, which is not a fastlint code or prefix"
+                " (FLT, FLT1, FLT101)"
+            )
     return codes
 
 
-def parse_settings(table: Mapping[str, Any], origin: str, root: str, source: Optional[str]) -> Config:
+def parse_settings(
+    table: Mapping[str, Any], origin: str, root: str, source: Optional[str]
+) -> Config:
     """Validate a ``[tool.fastlint]`` table; unknown keys and wrong types are errors."""
     config = Config(root=root, source=source)
     values: dict[str, Any] = {}
@@ -94,9 +105,12 @@ def parse_settings(table: Mapping[str, Any], origin: str, root: str, source: Opt
             values[key.replace("-", "_")] = _string_list(value, key, origin)
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
-                raise ConfigError(f"{origin}: 'per-file-ignores' must be a table of pattern = [codes]")
+                raise ConfigError(
+                    f"{origin}: 'per-file-ignores' must be a table of pattern = [codes]"
+                )
             values["per_file_ignores"] = tuple(
-                (pattern, _codes(codes, f"per-file-ignores.{pattern}", origin)) for pattern, codes in value.items()
+                (pattern, _codes(codes, f"per-file-ignores.{pattern}", origin))
+                for pattern, codes in value.items()
             )
         elif key == "catalog":
             if not isinstance(value, dict):
@@ -104,7 +118,10 @@ def parse_settings(table: Mapping[str, Any], origin: str, root: str, source: Opt
             try:
                 load_catalog(value, origin)
             except CatalogError as error:
-                raise ConfigError(str(error)) from None
+                message = str(error)
+                if not message.startswith(f"{origin}: "):  # e.g. a bad pattern: name the file
+                    message = f"{origin}: catalog: {message}"
+                raise ConfigError(message) from None
             values["catalog"] = value
         else:
             raise ConfigError(f"{origin}: unknown key '{key}' in [tool.fastlint]")
@@ -144,9 +161,46 @@ def find_git_root(start: str) -> Optional[str]:
         current = parent
 
 
+def _nearest_settings(
+    start: str, *, strict: bool = True
+) -> Optional[tuple[str, Mapping[str, Any]]]:
+    """The nearest pyproject.toml above ``start`` with a ``[tool.fastlint]`` table, and the table.
+
+    Unless ``strict``, a pyproject.toml that cannot be read or parsed is passed over.
+    """
+    current = start
+    while True:
+        candidate = os.path.join(current, "pyproject.toml")
+        if os.path.isfile(candidate):
+            try:
+                table = _fastlint_table(_read_toml(candidate), candidate)
+            except ConfigError:
+                if strict:
+                    raise
+                table = None
+            if table is not None:
+                return candidate, table
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _is_within(path: str, directory: str) -> bool:
+    try:
+        return os.path.commonpath([path, directory]) == directory
+    except ValueError:  # different drives
+        return False
+
+
 def load_config(paths: Sequence[str], config_file: Optional[str] = None) -> Config:
     """Settings for a run over ``paths``: from ``config_file``, or the nearest
-    pyproject.toml with a ``[tool.fastlint]`` table above the first path."""
+    pyproject.toml with a ``[tool.fastlint]`` table above the first path.
+
+    The project root is the folder of that pyproject.toml, else the git root, else the first
+    path. A ``config_file`` whose folder holds the first path is the root too; one kept
+    elsewhere (``ci/lint.toml``) leaves the root where it would be without it.
+    """
     start = os.path.abspath(paths[0] if paths else ".")
     if not os.path.isdir(start):
         start = os.path.dirname(start)
@@ -155,18 +209,16 @@ def load_config(paths: Sequence[str], config_file: Optional[str] = None) -> Conf
         data = _read_toml(path)
         table = _fastlint_table(data, path)
         if table is None:
-            table = data  # a standalone fastlint.toml holds the settings at the top level
-        return parse_settings(table, path, os.path.dirname(path), path)
-    current = start
-    while True:
-        candidate = os.path.join(current, "pyproject.toml")
-        if os.path.isfile(candidate):
-            table = _fastlint_table(_read_toml(candidate), candidate)
-            if table is not None:
-                return parse_settings(table, candidate, current, candidate)
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    root = find_git_root(start) or start
-    return Config(root=root)
+            # A standalone fastlint.toml holds the settings at the top level; a pyproject.toml
+            # without [tool.fastlint] holds none.
+            table = {} if os.path.basename(path) == "pyproject.toml" else data
+        root = os.path.dirname(path)
+        if not _is_within(start, root):
+            nearest = _nearest_settings(start, strict=False)
+            root = os.path.dirname(nearest[0]) if nearest else find_git_root(start) or start
+        return parse_settings(table, path, root, path)
+    nearest = _nearest_settings(start)
+    if nearest is not None:
+        candidate, table = nearest
+        return parse_settings(table, candidate, os.path.dirname(candidate), candidate)
+    return Config(root=find_git_root(start) or start)
