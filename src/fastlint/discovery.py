@@ -30,6 +30,8 @@ def is_excluded(path: str, config: Config) -> bool:
     relative = _relative(path, config.root)
     for pattern in (*config.exclude, *config.extend_exclude):
         pattern = pattern.rstrip("/")
+        if pattern.startswith("./"):  # written relative to the root: the same as without
+            pattern = pattern[2:]
         if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(relative, pattern):
             return True
         if relative == pattern or relative.startswith(pattern + "/"):
@@ -49,9 +51,8 @@ def _walk(directory: str, config: Config) -> Iterator[str]:
                 if is_excluded(path, config) or os.path.exists(os.path.join(path, "pyvenv.cfg")):
                     continue
                 yield from _walk(path, config)
-            elif entry.name.endswith(".py"):
-                if entry.is_file() and not is_excluded(path, config):
-                    yield path
+            elif entry.name.endswith(".py") and entry.is_file() and not is_excluded(path, config):
+                yield path
         except OSError:
             continue
 
