@@ -19,7 +19,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-BLOCKING_ROUTE = '''\
+BLOCKING_ROUTE = """\
 import time
 
 from fastapi import FastAPI
@@ -31,9 +31,9 @@ app = FastAPI()
 async def slow():
     time.sleep(1)
     return {"ok": True}
-'''
+"""
 
-CLEAN_ROUTE = '''\
+CLEAN_ROUTE = """\
 import asyncio
 
 from fastapi import FastAPI
@@ -45,7 +45,7 @@ app = FastAPI()
 async def slow():
     await asyncio.sleep(1)
     return {"ok": True}
-'''
+"""
 
 
 def _pre_commit() -> str:
@@ -86,9 +86,11 @@ def _project(path: Path, env: dict[str, str], files: dict[str, str]) -> Path:
     return path
 
 
-def _try_repo(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _try_repo(
+    project: Path, env: dict[str, str], hook: str = "fastlint"
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [_pre_commit(), "try-repo", str(REPO), "fastlint", "--all-files", "--color", "never"],
+        [_pre_commit(), "try-repo", str(REPO), hook, "--all-files", "--color", "never"],
         cwd=project,
         env=env,
         capture_output=True,
@@ -112,3 +114,16 @@ def test_hook_passes_on_clean_code(tmp_path: Path, pre_commit_env: dict[str, str
     assert result.returncode == 0, output
     assert "FLT1" not in output, output
     assert "Passed" in output, output
+
+
+def test_fix_hook_fixes_and_reports_the_modified_file(
+    tmp_path: Path, pre_commit_env: dict[str, str]
+) -> None:
+    project = _project(tmp_path / "project", pre_commit_env, {"api.py": BLOCKING_ROUTE})
+    result = _try_repo(project, pre_commit_env, "fastlint-fix")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output  # pre-commit fails a hook that modifies files
+    assert "files were modified by this hook" in output, output
+    fixed = (project / "api.py").read_text(encoding="utf-8")
+    assert "    await asyncio.sleep(1)\n" in fixed
+    assert "import asyncio\n" in fixed
