@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, PROJECTS, Finding, cli_findings, expected_markers, flake8_findings
+from conftest import (
+    FIXTURES,
+    PROJECTS,
+    Finding,
+    cli_findings,
+    expected_markers,
+    flake8_findings,
+    run_cli,
+)
 
 from fastlint.config import Config
 from fastlint.docs import render_rules_document
@@ -91,3 +100,18 @@ def test_docs_are_in_sync() -> None:
         encoding="utf-8"
     )
     assert document == render_rules_document(), "run: python -m fastlint.docs > docs/rules.md"
+
+
+def test_explicit_files_limit_what_is_reported_not_what_is_analysed() -> None:
+    """As pre-commit does: one changed file is given, the chain into an unchanged module
+    is still followed, and only that file's findings are reported."""
+    project = PROJECTS / "entry_points"
+    result = run_cli("check", "svc/main.py", "--output-format", "json", cwd=project)
+    findings = json.loads(result.stdout)
+    assert {f["path"] for f in findings} == {"svc/main.py"}
+    lines = {(f["line"], f["code"]) for f in findings}
+    assert (30, "FLT107") in lines  # create_order() → charge() in svc/clients.py
+    expected = {
+        (line, code) for path, line, _, code in expected_markers(project) if path == "svc/main.py"
+    }
+    assert lines == expected

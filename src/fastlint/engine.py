@@ -32,7 +32,10 @@ def _prefix_length(code: str, prefixes: Sequence[str]) -> int:
 
 
 def is_selected(rule: type[Rule], config: Config) -> bool:
-    """ruff's semantics: the most specific matching selector wins; ties go to ignore."""
+    """ruff's semantics: the most specific matching selector wins; ties go to ignore.
+    A file that cannot be parsed is always reported unless FLT001 is ignored by name."""
+    if rule.code == "FLT001":
+        return "FLT001" not in config.ignore
     selectors = (*config.select, *config.extend_select)
     chosen = _prefix_length(rule.code, selectors)
     if not config.select:
@@ -54,6 +57,10 @@ def display_path(path: str, cwd: Optional[str] = None) -> str:
     return path if relative.startswith(os.pardir) else relative
 
 
+def _without_dot_slash(pattern: str) -> str:
+    return pattern[2:] if pattern.startswith("./") else pattern
+
+
 def file_ignored(path: str, code: str, config: Config) -> bool:
     if not config.per_file_ignores:
         return False
@@ -63,7 +70,10 @@ def file_ignored(path: str, code: str, config: Config) -> bool:
         relative = path
     name = os.path.basename(path)
     return any(
-        (fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(name, pattern))
+        (
+            fnmatch.fnmatchcase(relative, _without_dot_slash(pattern))
+            or fnmatch.fnmatchcase(name, pattern)
+        )
         and any(code.startswith(c) for c in codes)
         for pattern, codes in config.per_file_ignores
     )

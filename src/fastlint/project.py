@@ -555,7 +555,7 @@ class ProjectModel:
             for call in function.summary.calls:
                 for target in self._loop_callables_handed_over(call):
                     if target.summary.is_async and target.key not in on_loop:
-                        on_loop[target.key] = "async background task"
+                        on_loop[target.key] = "async task or stream"
                         queue.append(target)
         while queue:
             function = queue.pop(0)
@@ -566,7 +566,7 @@ class ProjectModel:
                     queue.append(callee)
                 for handed in self._loop_callables_handed_over(call):
                     if handed.summary.is_async and handed.key not in on_loop:
-                        on_loop[handed.key] = "async background task"
+                        on_loop[handed.key] = "async task or stream"
                         queue.append(handed)
         return on_loop
 
@@ -581,6 +581,13 @@ class ProjectModel:
                 function = self.resolve_function(first.symbol)
                 if function is not None:
                     yield function
+        elif resolved in _STREAMING_RESPONSES:
+            # Starlette iterates an async generator on the loop, even from a sync route.
+            content = _argument(call.args, 0, "content")
+            if content is not None and content.kind == "call":
+                generator = self.resolve_callee(content.symbol)
+                if generator is not None and generator.summary.is_generator:
+                    yield generator
 
     def is_called_in_project(self, function: Function) -> bool:
         """Whether any project code calls the function directly (not as FastAPI does)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import re
@@ -61,13 +62,7 @@ def index_source(path: str, source: bytes, module_name: Optional[str] = None) ->
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        message = str(error).splitlines()[0] if str(error) else "invalid syntax"
-        return _error_summary(
-            path,
-            module_name,
-            is_package,
-            ParseError(f"SyntaxError: {message}", error.raw_line, error.raw_column),
-        )
+        return _error_summary(path, module_name, is_package, _syntax_error(source, error))
     except UnicodeDecodeError as error:
         return _error_summary(
             path,
@@ -99,6 +94,21 @@ def index_source(path: str, source: bytes, module_name: Optional[str] = None) ->
         return _error_summary(
             path, module_name, is_package, ParseError("too deeply nested to analyse", 1, 0)
         )
+
+
+def _syntax_error(source: bytes, error: cst.ParserSyntaxError) -> ParseError:
+    """Python's own message and position when it agrees the file is invalid (it words
+    errors better); libcst's otherwise, e.g. for syntax newer than libcst knows."""
+    try:
+        ast.parse(source)
+    except SyntaxError as python_error:
+        line = python_error.lineno or 1
+        column = max((python_error.offset or 1) - 1, 0)
+        return ParseError(f"SyntaxError: {python_error.msg}", line, column)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = str(error).splitlines()[0] if str(error) else "invalid syntax"
+    return ParseError(f"SyntaxError: {message}", error.raw_line, error.raw_column)
 
 
 def _decoding_problem(source: bytes) -> Optional[str]:
