@@ -9,6 +9,8 @@ from fastlint.rules import ALL_RULES, Rule
 _FAMILIES = {
     "FLT0": "Engine",
     "FLT1": "FLT1xx: event-loop blocking",
+    "FLT2": "FLT2xx: process-local state",
+    "FLT3": "FLT3xx: per-request connections and clients",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional, TypeVar, cast
 
 from fastlint.catalog import BlockingCall, Catalog
 from fastlint.findings import Span
@@ -86,9 +86,23 @@ class BlockingSite:
     chain: tuple[tuple[Function, CallSite], ...] = ()
 
 
+@dataclass(frozen=True)
+class RequestReach:
+    """A function that runs for a request, and the way there from its entry point."""
+
+    function: Function
+    role: str  # the entry point's role: "route", "dependency", "middleware"...
+    # Each function from the entry point on, with the call it makes towards ``function``.
+    chain: tuple[tuple[Function, CallSite], ...] = ()
+
+
+_T = TypeVar("_T")
+
+
 @dataclass
 class _Memo:
     resolved: dict[str, Resolved] = field(default_factory=dict)
+    analyses: dict[str, object] = field(default_factory=dict)
 
 
 class ProjectModel:
@@ -416,6 +430,43 @@ class ProjectModel:
                         chains[target.key] = (*chains[function.key], target)
                         queue.append(target)
         return chains
+
+    def request_reach(
+        self, follow: Optional[Callable[[Function, CallSite, Function], bool]] = None
+    ) -> dict[str, RequestReach]:
+        """As :meth:`request_path`, with the calls that lead to each function. ``follow(caller,
+        call, callee)`` decides which calls to go through (all of them when not given)."""
+        reached: dict[str, RequestReach] = {}
+        queue: list[RequestReach] = []
+        for function, role in self._request_entry_points():
+            if function.key not in reached:
+                reached[function.key] = RequestReach(function, role)
+                queue.append(reached[function.key])
+        while queue:
+            current = queue.pop(0)
+            function = current.function
+            for call in function.summary.calls:
+                targets = [self.resolve_callee(call.symbol)]
+                targets += [
+                    self.resolve_function(arg.value.symbol)
+                    for arg in call.args
+                    if arg.value.kind == "ref" and arg.value.symbol
+                ]
+                for target in targets:
+                    if target is None or target.key in reached:
+                        continue
+                    if follow is not None and not follow(function, call, target):
+                        continue
+                    step = RequestReach(target, current.role, (*current.chain, (function, call)))
+                    reached[target.key] = step
+                    queue.append(step)
+        return reached
+
+    def memoized(self, key: str, compute: Callable[[], _T]) -> _T:
+        """A whole-project analysis that several rules share, computed once per model."""
+        if key not in self._memo.analyses:
+            self._memo.analyses[key] = compute()
+        return cast(_T, self._memo.analyses[key])
 
     def _app_method(self, symbol: str) -> tuple[Optional[str], str]:
         """For ``app.get`` where ``app`` is a FastAPI app or router: (app symbol, "get")."""

@@ -30,6 +30,13 @@ BLOCKING_KINDS = (
     "custom",
 )
 
+# What a per-request construction is, which picks the FLT3xx rule.
+CONNECTION_KINDS = ("database", "sqlite", "client")
+# How a memoising decorator bounds what it keeps: always unbounded, bounded by ``maxsize``
+# (unbounded when it is None), or bounded some other way (a TTL, a given cache object).
+MEMOIZER_KINDS = ("unbounded", "sized", "other")
+STATE_KEYS = ("containers", "caches", "mutating-methods")
+
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
 
@@ -59,6 +66,29 @@ class BlockingCall:
     patterns: tuple[str, ...]
     excludes: tuple[str, ...]
     instead: str
+
+
+@dataclass(frozen=True)
+class ConnectionConstructor:
+    """Something meant to be made once per process: an engine, a pool, a client."""
+
+    kind: str  # one of CONNECTION_KINDS
+    patterns: tuple[str, ...]
+    excludes: tuple[str, ...]
+    # Made per request but cheap when given one of these (``connection_pool=`` shares a pool).
+    unless_keywords: tuple[str, ...]
+    instead: str
+
+
+@dataclass(frozen=True)
+class StateKnowledge:
+    """What holds data in process memory, and what changes it (FLT2xx)."""
+
+    containers: tuple[str, ...] = ()  # constructors of mutable containers
+    caches: tuple[str, ...] = ()  # constructors of in-process caches
+    mutating_methods: tuple[str, ...] = ()  # methods that change a container in place
+    # decorator patterns by MEMOIZER_KINDS
+    memoizers: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def _match(pattern: tuple[str, ...], tokens: tuple[str, ...]) -> bool:
@@ -107,11 +137,42 @@ class _PatternSet:
 
 
 class Catalog:
-    """Blocking calls and type rewrites, with fast lookup by symbol."""
+    """Blocking calls, connection constructors, state containers and type rewrites, with fast
+    lookup by symbol."""
 
-    def __init__(self, blocking: Iterable[BlockingCall], types: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        blocking: Iterable[BlockingCall],
+        types: Mapping[str, str],
+        connections: Iterable[ConnectionConstructor] = (),
+        state: Optional[StateKnowledge] = None,
+    ) -> None:
         self.blocking = tuple(blocking)
         self.types = dict(types)
+        self.connections = tuple(connections)
+        self.state = state or StateKnowledge()
+        self._constructors = _PatternSet()
+        self._constructor_excludes = _PatternSet()
+        for constructor in self.connections:
+            for pattern in constructor.patterns:
+                for expanded in expand_braces(pattern):
+                    self._constructors.add(expanded, constructor)
+            for pattern in constructor.excludes:
+                for expanded in expand_braces(pattern):
+                    self._constructor_excludes.add(expanded, True)
+        self._state_kinds = _PatternSet()
+        for kind, patterns in (("cache", self.state.caches), ("container", self.state.containers)):
+            for pattern in patterns:
+                for expanded in expand_braces(pattern):
+                    self._state_kinds.add(expanded, kind)
+        self._memoizers = _PatternSet()
+        for kind, patterns in self.state.memoizers:
+            for pattern in patterns:
+                for expanded in expand_braces(pattern):
+                    self._memoizers.add(expanded, kind)
+        self._mutating_methods = frozenset(
+            name for pattern in self.state.mutating_methods for name in expand_braces(pattern)
+        )
         self._calls = _PatternSet()
         self._excluded = _PatternSet()
         for entry in self.blocking:
@@ -134,6 +195,27 @@ class Catalog:
         if entry is None or self._excluded.find(tokens):
             return None
         return entry  # type: ignore[no-any-return]
+
+    def connection_constructor(self, symbol: str) -> Optional[ConnectionConstructor]:
+        """The catalog entry of a call that makes an engine, pool or client, if it is one."""
+        tokens = tuple(split_symbol(symbol))
+        entry = self._constructors.find(tokens)
+        if entry is None or self._constructor_excludes.find(tokens):
+            return None
+        return entry  # type: ignore[no-any-return]
+
+    def state_kind(self, symbol: str) -> Optional[str]:
+        """The kind of in-memory state ("container", "cache") a constructor makes, or None."""
+        kind = self._state_kinds.find(tuple(split_symbol(symbol)))
+        return kind if isinstance(kind, str) else None
+
+    def is_mutating_method(self, name: str) -> bool:
+        return name in self._mutating_methods
+
+    def memoizer_kind(self, symbol: str) -> Optional[str]:
+        """How a memoising decorator bounds its cache (MEMOIZER_KINDS), or None."""
+        kind = self._memoizers.find(tuple(split_symbol(symbol)))
+        return kind if isinstance(kind, str) else None
 
     def rewrite(self, tokens: list[str]) -> list[str]:
         """Apply type rewrites to a symbol's tokens until none applies."""
@@ -176,6 +258,80 @@ def _blocking_from_data(items: Any, origin: str) -> list[BlockingCall]:
     return out
 
 
+def _string_array(value: Any, where: str, key: str, *, allow_empty: bool = True) -> tuple[str, ...]:
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(v, str) for v in value)
+        or (not allow_empty and not value)
+    ):
+        qualifier = "a non-empty" if not allow_empty else "an"
+        raise CatalogError(f"{where}: '{key}' must be {qualifier} array of strings")
+    return tuple(value)
+
+
+def _connections_from_data(items: Any, origin: str) -> list[ConnectionConstructor]:
+    if not isinstance(items, list):
+        raise CatalogError(f"{origin}: 'connection-constructors' must be an array of tables")
+    out = []
+    for index, item in enumerate(items):
+        where = f"{origin}: connection-constructors[{index}]"
+        if not isinstance(item, dict):
+            raise CatalogError(f"{where} must be a table")
+        unknown = set(item) - {"kind", "calls", "except", "unless-keywords", "instead"}
+        if unknown:
+            raise CatalogError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+        kind = item.get("kind", "client")
+        if kind not in CONNECTION_KINDS:
+            raise CatalogError(f"{where}: kind must be one of {', '.join(CONNECTION_KINDS)}")
+        instead = item.get("instead", "")
+        if not isinstance(instead, str):
+            raise CatalogError(f"{where}: 'instead' must be a string")
+        out.append(
+            ConnectionConstructor(
+                kind,
+                _string_array(item.get("calls"), where, "calls", allow_empty=False),
+                _string_array(item.get("except", []), where, "except"),
+                _string_array(item.get("unless-keywords", []), where, "unless-keywords"),
+                instead,
+            )
+        )
+    return out
+
+
+def _state_from_data(
+    table: Any, memoizers: Any, origin: str, base: Optional[StateKnowledge] = None
+) -> StateKnowledge:
+    """``state`` and ``memoizers`` tables, added to ``base``."""
+    base = base or StateKnowledge()
+    if not isinstance(table, dict):
+        raise CatalogError(f"{origin}: 'state' must be a table")
+    unknown = set(table) - set(STATE_KEYS)
+    if unknown:
+        raise CatalogError(f"{origin}: unknown key state.{sorted(unknown)[0]}")
+    if not isinstance(memoizers, dict):
+        raise CatalogError(f"{origin}: 'memoizers' must be a table")
+    unknown = set(memoizers) - set(MEMOIZER_KINDS)
+    if unknown:
+        raise CatalogError(f"{origin}: unknown key memoizers.{sorted(unknown)[0]}")
+    where = f"{origin}: state"
+    added = dict(base.memoizers)
+    for kind in MEMOIZER_KINDS:
+        extra = _string_array(memoizers.get(kind, []), f"{origin}: memoizers", kind)
+        added[kind] = (*added.get(kind, ()), *extra)
+    return StateKnowledge(
+        containers=(
+            *base.containers,
+            *_string_array(table.get("containers", []), where, "containers"),
+        ),
+        caches=(*base.caches, *_string_array(table.get("caches", []), where, "caches")),
+        mutating_methods=(
+            *base.mutating_methods,
+            *_string_array(table.get("mutating-methods", []), where, "mutating-methods"),
+        ),
+        memoizers=tuple((kind, added[kind]) for kind in MEMOIZER_KINDS if added.get(kind)),
+    )
+
+
 def _types_from_data(table: Any, origin: str) -> dict[str, str]:
     if not isinstance(table, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in table.items()
@@ -190,7 +346,7 @@ def _builtin_data() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-CATALOG_KEYS = ("blocking-calls", "types")
+CATALOG_KEYS = ("blocking-calls", "types", "connection-constructors", "state", "memoizers")
 
 
 def load_catalog(extension: Optional[Mapping[str, Any]] = None, origin: str = "config") -> Catalog:
@@ -198,10 +354,16 @@ def load_catalog(extension: Optional[Mapping[str, Any]] = None, origin: str = "c
     data = _builtin_data()
     blocking = _blocking_from_data(data["blocking-calls"], "built-in catalog")
     types = _types_from_data(data["types"], "built-in catalog")
+    connections = _connections_from_data(data["connection-constructors"], "built-in catalog")
+    state = _state_from_data(data["state"], data["memoizers"], "built-in catalog")
     if extension:
         unknown = set(extension) - set(CATALOG_KEYS)
         if unknown:
             raise CatalogError(f"{origin}: unknown key catalog.{sorted(unknown)[0]}")
         blocking += _blocking_from_data(extension.get("blocking-calls", []), origin)
         types.update(_types_from_data(extension.get("types", {}), origin))
-    return Catalog(blocking, types)
+        connections += _connections_from_data(extension.get("connection-constructors", []), origin)
+        state = _state_from_data(
+            extension.get("state", {}), extension.get("memoizers", {}), origin, state
+        )
+    return Catalog(blocking, types, connections, state)

@@ -210,6 +210,13 @@ class _Indexer:
         self.trailing: dict[cst.Call, tuple[str, ...]] = {}
         self.wanted: set[cst.CSTNode] = set()
         self.imports: dict[str, str] = {}
+        # Lazy initialisation: how many ``if x is None:`` guards enclose the walk, per function,
+        # and the calls and mutations found inside one.
+        self.guard_depth: dict[_PendingFunction, int] = {}
+        self.guarded_nodes: set[cst.CSTNode] = set()
+        self.kept_calls: dict[cst.Call, str] = {}
+        # mutation node -> (value assigned or added, method of an "itemcall")
+        self.mutation_extras: dict[cst.CSTNode, tuple[Optional[cst.BaseExpression], str]] = {}
         self._handlers: dict[type, Callable[[cst.CSTNode, _Context], None]] = {
             cst.FunctionDef: self._function_def,  # type: ignore[dict-item]
             cst.ClassDef: self._class_def,  # type: ignore[dict-item]
@@ -227,6 +234,7 @@ class _Indexer:
             cst.Yield: self._yield,  # type: ignore[dict-item]
             cst.For: self._for,  # type: ignore[dict-item]
             cst.While: self._while,  # type: ignore[dict-item]
+            cst.If: self._if,  # type: ignore[dict-item]
             cst.With: self._with,  # type: ignore[dict-item]
             cst.ListComp: self._comprehension,  # type: ignore[dict-item]
             cst.SetComp: self._comprehension,  # type: ignore[dict-item]
@@ -367,6 +375,15 @@ class _Indexer:
     def _call(self, node: cst.Call, ctx: _Context) -> None:
         awaited = node in self.awaited
         self.wanted.add(node)
+        if self._guarded(ctx):
+            self.guarded_nodes.add(node)
+        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Subscript):
+            owner = _item_owner(node.func.value)
+            if isinstance(owner, (cst.Name, cst.Attribute)):
+                first = next((a.value for a in node.args if a.keyword is None and not a.star), None)
+                self._record_mutation(
+                    owner, "itemcall", node, ctx, value=first, method=node.func.attr.value
+                )
         if ctx.function is not None and ctx.klass is None:
             ctx.function.calls.append((node, awaited, ctx.in_loop))
         else:
@@ -428,7 +445,8 @@ class _Indexer:
                 self.wanted.add(target)
                 self.bindings.append((target, value, None))
             if target.value in ctx.scope.globals:
-                self._record_mutation(target, "rebind", target, ctx)
+                self._record_mutation(target, "rebind", target, ctx, value=value)
+                self._keep(value, "global")
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 inner = element.value
@@ -438,7 +456,8 @@ class _Indexer:
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, None, ctx)
         elif isinstance(target, cst.Subscript):
-            self._record_mutation(target.value, "setitem", target, ctx)
+            self._record_mutation(_item_owner(target.value), "setitem", target, ctx, value=value)
+            self._keep(value, "item")
         elif isinstance(target, cst.Attribute):
             obj = target.value
             if (
@@ -450,13 +469,41 @@ class _Indexer:
                 klass = self._class_named(ctx.function.class_name)
                 if klass is not None and value is not None:
                     klass.self_attributes.append((target.attr.value, value, ctx.scope))
+                self._keep(value, "self")
             else:
-                self._record_mutation(obj, "setattr", target, ctx)
+                self._record_mutation(obj, "setattr", target, ctx, value=value)
+                self._keep(value, "attribute")
+
+    def _keep(self, value: Optional[cst.BaseExpression], where: str) -> None:
+        """Remember that a call's result is stored in ``where`` (``x = x or make()`` too)."""
+        for _ in range(4):
+            if isinstance(value, cst.Await):
+                value = value.expression
+            elif isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+                value = value.right
+            else:
+                break
+        if isinstance(value, cst.Call):
+            self.kept_calls[value] = where
+
+    def _guarded(self, ctx: _Context) -> bool:
+        return ctx.function is not None and self.guard_depth.get(ctx.function, 0) > 0
 
     def _record_mutation(
-        self, target: cst.BaseExpression, kind: str, node: cst.CSTNode, ctx: _Context
+        self,
+        target: cst.BaseExpression,
+        kind: str,
+        node: cst.CSTNode,
+        ctx: _Context,
+        *,
+        value: Optional[cst.BaseExpression] = None,
+        method: str = "",
     ) -> None:
         self.wanted.add(node)
+        if value is not None or method:
+            self.mutation_extras[node] = (value, method)
+        if self._guarded(ctx):
+            self.guarded_nodes.add(node)
         if ctx.function is not None and ctx.klass is None:
             ctx.function.mutations.append((target, kind, node))
         else:
@@ -505,13 +552,14 @@ class _Indexer:
         target = node.target
         if isinstance(target, cst.Name):
             if ctx.scope.kind == "module" or target.value in ctx.scope.globals:
-                self._record_mutation(target, "augassign", target, ctx)
+                self._record_mutation(target, "augassign", target, ctx, value=node.value)
             else:
                 ctx.scope.bind(target.value, ("unknown", None))
         elif isinstance(target, cst.Subscript):
-            self._record_mutation(target.value, "augassign", target, ctx)
+            owner = _item_owner(target.value)
+            self._record_mutation(owner, "augassign", target, ctx, value=node.value)
         elif isinstance(target, cst.Attribute):
-            self._record_mutation(target.value, "setattr", target, ctx)
+            self._record_mutation(target.value, "setattr", target, ctx, value=node.value)
 
     def _del(self, node: cst.Del, ctx: _Context) -> None:
         targets: list[cst.BaseExpression] = [node.target]
@@ -520,7 +568,7 @@ class _Indexer:
         for target in targets:
             self._walk_target_parts(target, ctx)
             if isinstance(target, cst.Subscript):
-                self._record_mutation(target.value, "delitem", target, ctx)
+                self._record_mutation(_item_owner(target.value), "delitem", target, ctx)
 
     def _global(self, node: cst.Global, ctx: _Context) -> None:
         for item in node.names:
@@ -551,6 +599,72 @@ class _Indexer:
         self.walk(node.body, inner)
         if node.orelse is not None:
             self.walk(node.orelse, ctx)
+
+    def _if(self, node: cst.If, ctx: _Context) -> None:
+        self.walk(node.test, ctx)
+        function = ctx.function
+        unset = function is not None and self._lazy_guard(node.test, ctx, unset=True)
+        if function is not None and unset:
+            self.guard_depth[function] = self.guard_depth.get(function, 0) + 1
+        self.walk(node.body, ctx)
+        if function is not None and unset:
+            self.guard_depth[function] -= 1
+        if node.orelse is not None:
+            self.walk(node.orelse, ctx)
+        # ``if x is not None: return x``: what follows runs only while ``x`` is unset.
+        if (
+            function is not None
+            and _ends_with_return(node.body)
+            and self._lazy_guard(node.test, ctx, unset=False)
+        ):
+            self.guard_depth[function] = self.guard_depth.get(function, 0) + 1
+
+    def _lazy_guard(self, test: cst.BaseExpression, ctx: _Context, *, unset: bool) -> bool:
+        """Whether ``test`` holds when a global or ``self`` attribute is unset (``unset``), or
+        set: ``x is None``, ``not x``, ``not hasattr(self, "x")`` and their negations."""
+        if isinstance(test, cst.BooleanOperation):
+            return self._lazy_guard(test.left, ctx, unset=unset) or self._lazy_guard(
+                test.right, ctx, unset=unset
+            )
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return self._lazy_guard(test.expression, ctx, unset=not unset)
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            comparison = test.comparisons[0]
+            operator = comparison.operator
+            right = comparison.comparator
+            if isinstance(right, cst.Name) and right.value == "None":
+                if isinstance(operator, (cst.Is, cst.Equal)):
+                    return unset and self._lazy_target(test.left, ctx)
+                if isinstance(operator, (cst.IsNot, cst.NotEqual)):
+                    return not unset and self._lazy_target(test.left, ctx)
+            return False
+        if (
+            isinstance(test, cst.Call)
+            and isinstance(test.func, cst.Name)
+            and test.func.value in ("hasattr", "getattr")
+            and test.args
+        ):
+            return not unset and self._lazy_target(test.args[0].value, ctx)
+        return not unset and self._lazy_target(test, ctx)
+
+    @staticmethod
+    def _lazy_target(node: cst.BaseExpression, ctx: _Context) -> bool:
+        """A global: a name declared ``global`` or a module-level variable the function does
+        not bind; or an attribute of one declared ``global`` or of the method's ``self``."""
+        if isinstance(node, cst.Name) and ctx.function is not None:
+            entries = _module_scope(ctx.scope).bindings.get(node.value, ())
+            if node.value not in ctx.scope.bindings and any(k == "expr" for k, _ in entries):
+                return True
+        while isinstance(node, cst.Attribute):
+            node = node.value
+        if not isinstance(node, cst.Name) or ctx.function is None:
+            return False
+        if node.value in ctx.scope.globals:
+            return True
+        return (
+            ctx.function.class_name is not None
+            and _first_param_name(ctx.function.node) == node.value
+        )
 
     def _while(self, node: cst.While, ctx: _Context) -> None:
         self.walk(node.test, ctx)
@@ -614,6 +728,9 @@ class _Resolver:
     def __init__(self, indexer: _Indexer, spans: dict[cst.CSTNode, Span]) -> None:
         self.module_name = indexer.module_name
         self.trailing = indexer.trailing
+        self.guarded_nodes = indexer.guarded_nodes
+        self.kept_calls = indexer.kept_calls
+        self.mutation_extras = indexer.mutation_extras
         self.spans = spans
         self._active: set[int] = set()
 
@@ -829,6 +946,23 @@ def _dotted(node: Union[cst.Attribute, cst.Name, cst.BaseExpression]) -> str:
     return ""
 
 
+def _item_owner(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``x`` for ``x[k][j]``: the container an item assignment changes."""
+    while isinstance(node, cst.Subscript):
+        node = node.value
+    return node
+
+
+def _ends_with_return(body: cst.BaseSuite) -> bool:
+    statements = body.body
+    if not statements:
+        return False
+    last = statements[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return bool(last.body) and isinstance(last.body[-1], cst.Return)
+    return isinstance(last, cst.Return)
+
+
 def _decorator_name(decorator: cst.Decorator) -> str:
     expr = decorator.decorator
     if isinstance(expr, cst.Call):
@@ -936,7 +1070,7 @@ def build_summary(
         for node, awaited, in_loop, scope in indexer.module_calls
     )
     module_mutations = tuple(
-        Mutation(resolver.symbol(target, scope), kind, resolver.span(node))
+        _build_mutation(target, kind, node, scope, resolver)
         for target, kind, node, scope in indexer.module_mutations
     )
     return ModuleSummary(
@@ -963,6 +1097,22 @@ def _build_call(
         awaited=awaited,
         trailing_calls=resolver.trailing.get(node, ()),
         in_loop=in_loop,
+        guarded=node in resolver.guarded_nodes,
+        kept=resolver.kept_calls.get(node, ""),
+    )
+
+
+def _build_mutation(
+    target: cst.BaseExpression, kind: str, node: cst.CSTNode, scope: _Scope, resolver: _Resolver
+) -> Mutation:
+    value, method = resolver.mutation_extras.get(node, (None, ""))
+    return Mutation(
+        resolver.symbol(target, scope),
+        kind,
+        resolver.span(node),
+        value=resolver.value(value, scope) if value is not None else None,
+        guarded=node in resolver.guarded_nodes,
+        method=method,
     )
 
 
@@ -1026,8 +1176,7 @@ def _build_function(fn: _PendingFunction, resolver: _Resolver) -> FunctionSummar
         ),
         returns=tuple(resolver.value(r, fn.scope) for r in fn.returns),
         mutations=tuple(
-            Mutation(resolver.symbol(target, fn.scope), kind, resolver.span(n))
-            for target, kind, n in fn.mutations
+            _build_mutation(target, kind, n, fn.scope, resolver) for target, kind, n in fn.mutations
         ),
         globals_declared=tuple(sorted(fn.scope.globals)),
         span=name_span,

@@ -54,6 +54,13 @@ class CallSite:
     # The calls chained onto this call's result, e.g. ``.filter(...).all`` → ("filter", "all").
     trailing_calls: tuple[str, ...] = ()
     in_loop: bool = False  # inside a for/while loop or a comprehension
+    # Inside ``if x is None:`` (or ``if not x:``, or after ``if x is not None: return x``) where
+    # ``x`` is a global or an attribute of ``self``: work done once, when first needed.
+    guarded: bool = False
+    # Where the call's result is stored when not in a local variable: "global" (a name declared
+    # ``global``), "self" (an attribute of the method's ``self``/``cls``), "attribute" (of
+    # another object) or "item" (``container[key] = ...``).
+    kept: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,11 +81,19 @@ class Decorator:
 
 @dataclass(frozen=True)
 class Mutation:
-    """A write to a name that may be module-level: ``x[k] = v``, ``del x[k]``, ``x += 1``..."""
+    """A write to a name that may be module-level: ``x[k] = v``, ``del x[k]``, ``x += 1``...
+
+    For items (``x[k][j] = v``, ``x[k].append(v)``) the symbol is the outermost container's.
+    """
 
     symbol: str  # resolved symbol of what is mutated
-    kind: str  # "setitem", "delitem", "augassign", "rebind", "setattr"
+    # "setitem", "delitem", "augassign", "rebind", "setattr", or "itemcall" for a method
+    # called on an item, ``x[k].append(v)``
+    kind: str
     span: Span
+    value: Optional[Value] = None  # what is assigned or added
+    guarded: bool = False  # as ``CallSite.guarded``: lazy initialisation
+    method: str = ""  # for "itemcall": the method called
 
 
 @dataclass(frozen=True)

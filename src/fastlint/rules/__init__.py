@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from fastlint.project import ProjectModel
 from fastlint.rules.base import Example, RawFinding, Rule
 from fastlint.rules.blocking import BLOCKING_RULES
+from fastlint.rules.connections import CONNECTION_RULES
+from fastlint.rules.state import STATE_RULES
 
 
 class SyntaxErrorRule(Rule):
@@ -43,7 +45,13 @@ class InvalidConfigurationRule(Rule):
         return iter(())  # the flake8 plugin reports configuration errors itself
 
 
-ALL_RULES: tuple[type[Rule], ...] = (SyntaxErrorRule, InvalidConfigurationRule, *BLOCKING_RULES)
+ALL_RULES: tuple[type[Rule], ...] = (
+    SyntaxErrorRule,
+    InvalidConfigurationRule,
+    *BLOCKING_RULES,
+    *STATE_RULES,
+    *CONNECTION_RULES,
+)
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 
 __all__ = ["ALL_RULES", "RULES_BY_CODE", "Example", "RawFinding", "Rule"]
