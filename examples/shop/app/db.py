@@ -11,6 +11,7 @@ SessionLocal = sessionmaker(bind=engine, autoflush=False, expire_on_commit=False
 
 
 def get_db() -> Iterator[Session]:
+    # OK: one engine and one session factory per worker (above); a session per request.
     db = SessionLocal()
     try:
         yield db

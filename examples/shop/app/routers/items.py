@@ -15,8 +15,9 @@ from app.services.shipping import shipping_quote
 
 router = APIRouter(prefix="/items", tags=["items"])
 
-# LATER: per-process state. Each worker has its own copy, so a draft created on one
-# worker is missing on the others and is lost on restart. Not reported by FLT1xx.
+# FLT201: per-process state, changed by create_draft() and delete_draft(). Each worker has
+# its own copy, so a draft created on one worker is missing on the others and is lost on
+# restart.
 items_db: dict[int, dict] = {}
 
 
@@ -49,7 +50,7 @@ async def check_stock(sku: str):
 
 @router.get("/{sku}/shipping")
 async def shipping(sku: str, country: str) -> dict[str, Decimal]:
-    # Awaited, so not blocking; shipping_quote() has a LATER pattern inside.
+    # Awaited, so not blocking; but shipping_quote() builds a client per request (FLT303).
     return {"price": await shipping_quote(sku, country)}
 
 
@@ -65,10 +66,10 @@ async def upload_image(sku: str, image: UploadFile):
 @router.post("/drafts", status_code=201)
 async def create_draft(draft: ItemIn):
     draft_id = len(items_db) + 1
-    items_db[draft_id] = draft.model_dump()  # LATER: mutates module-level state
+    items_db[draft_id] = draft.model_dump()  # FLT201, reported at items_db
     return {"id": draft_id, **items_db[draft_id]}
 
 
 @router.delete("/drafts/{draft_id}", status_code=204)
 async def delete_draft(draft_id: int):
-    items_db.pop(draft_id, None)  # LATER: mutates module-level state
+    items_db.pop(draft_id, None)  # FLT201, reported at items_db
