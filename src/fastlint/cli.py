@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
@@ -96,6 +97,14 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: apply unsafe fixes too.")
 @click.option("--diff", is_flag=True, help="Print the diff --fix would apply; write nothing.")
 @click.option("--show-fixes", is_flag=True, help="With --fix: list the fixes applied.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to index files with (default: one per core; 1: no extra process).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .fastlint_cache/.")
 def check_command(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -110,6 +119,8 @@ def check_command(
     unsafe_fixes: bool,
     diff: bool,
     show_fixes: bool,
+    jobs: Optional[int],
+    no_cache: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for scalability problems."""
     targets = list(paths) or ["."]
@@ -129,6 +140,7 @@ def check_command(
         config = config.with_cli(
             cli_codes["--select"] or None, cli_codes["--ignore"], cli_codes["--extend-select"]
         )
+        config = dataclasses.replace(config, jobs=jobs, use_cache=not no_cache)
     except ConfigError as error:
         _fail(str(error))
         return
@@ -183,6 +195,25 @@ def check_command(
     if result.problems:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+@main.command("clean")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--config", "config_file", type=click.Path(), help="Read settings from this file.")
+def clean_command(paths: tuple[str, ...], config_file: Optional[str]) -> None:
+    """Remove the cache (.fastlint_cache/) of the project that PATHS belong to."""
+    from fastlint.cache import CACHE_DIR, clean
+
+    try:
+        config = load_config(list(paths) or ["."], config_file)
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    where = os.path.join(display_path(config.root), CACHE_DIR)
+    if clean(config.root):
+        click.echo(f"Removed {where}", err=True)
+    else:
+        click.echo(f"No cache at {where}", err=True)
 
 
 @main.command("rules")

@@ -54,6 +54,9 @@ class Config:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     catalog: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # How to run, from the command line; they never change what is found.
+    jobs: Optional[int] = field(default=None, compare=False)  # None: every core
+    use_cache: bool = field(default=True, compare=False)
 
     def with_cli(
         self,

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
+from fastlint.cache import Cache, gc_paused, linking_settings
 from fastlint.catalog import load_catalog
 from fastlint.config import Config
 from fastlint.discovery import discover
 from fastlint.findings import Finding, Fix, Span
-from fastlint.index import disambiguate_modules, index_file
+from fastlint.index import disambiguate_modules, module_name_for
 from fastlint.index.summary import ModuleSummary
-from fastlint.noqa import is_suppressed
+from fastlint.noqa import Suppressions, is_suppressed
+from fastlint.parallel import IndexRequest, index_many, settle
 from fastlint.project import ProjectModel
 from fastlint.rules import ALL_RULES, RULES_BY_CODE, RawFinding, Rule
 
@@ -79,27 +82,102 @@ def file_ignored(path: str, code: str, config: Config) -> bool:
     )
 
 
-def index_paths(paths: Sequence[str]) -> tuple[list[ModuleSummary], list[str]]:
+def index_paths(
+    paths: Sequence[str], *, jobs: Optional[int] = None, cache: Optional[Cache] = None
+) -> tuple[list[ModuleSummary], list[str]]:
+    """The summaries of the files, in their order, and a problem for each unreadable one.
+
+    Files found in ``cache`` are not parsed; the others are indexed over ``jobs`` processes
+    (None: every core; 1: this process only).
+    """
     summaries: list[ModuleSummary] = []
     problems: list[str] = []
-    for path in paths:
-        try:
-            summaries.append(index_file(path))
-        except OSError as error:
-            problems.append(f"{display_path(path)}: cannot read: {error.strerror or error}")
+    outcomes = index_many([IndexRequest(path) for path in paths], jobs=jobs, cache=cache)
+    for path, outcome in zip(paths, outcomes):
+        if isinstance(outcome, OSError):
+            problems.append(f"{display_path(path)}: cannot read: {outcome.strerror or outcome}")
+        else:
+            summaries.append(outcome)
     return summaries, problems
+
+
+def _analysed_files(config: Config, extra_files: Iterable[str]) -> list[str]:
+    project_files = discover([config.root], config).files
+    return sorted(set(project_files) | set(extra_files))
+
+
+def _open_cache(config: Config) -> Optional[Cache]:
+    return Cache.for_config(config) if config.use_cache else None
 
 
 def build_project(
     config: Config, extra_files: Sequence[str] = ()
 ) -> tuple[ProjectModel, list[ModuleSummary], list[str]]:
     """Index every file of the project (plus ``extra_files``) and link them."""
-    project_files = discover([config.root], config).files
-    analysed = sorted(set(project_files) | set(extra_files))
-    summaries, problems = index_paths(analysed)
-    summaries = disambiguate_modules(summaries, config.root)
+    return _build_project(config, _analysed_files(config, extra_files), _open_cache(config))
+
+
+def _build_project(
+    config: Config, analysed: Sequence[str], cache: Optional[Cache]
+) -> tuple[ProjectModel, list[ModuleSummary], list[str]]:
+    summaries, problems = index_paths(analysed, jobs=config.jobs, cache=cache)
+    # Learn which files need another module name first, then index them again in one batch.
+    renamed: dict[str, str] = {}
+
+    def rename(path: str, module_name: str) -> ModuleSummary:
+        renamed[path] = module_name
+        return dataclasses.replace(by_path[path], module=module_name)
+
+    by_path = {summary.path: summary for summary in summaries}
+    summaries = disambiguate_modules(summaries, config.root, rename)
+    if renamed:
+        requests = [IndexRequest(path, name) for path, name in renamed.items()]
+        again = index_many(requests, jobs=config.jobs, cache=cache)
+        fresh = {r.path: s for r, s in zip(requests, again) if isinstance(s, ModuleSummary)}
+        summaries = [fresh.get(s.path, s) if s.path in renamed else s for s in summaries]
     catalog = load_catalog(config.catalog, config.source or "config")
-    return ProjectModel(summaries, catalog, config.root), summaries, problems
+    with gc_paused():
+        project = ProjectModel(summaries, catalog, config.root)
+    return project, summaries, problems
+
+
+@dataclass(frozen=True)
+class ProjectFindings:
+    """Every selected rule's findings over the whole project, before suppressions and path
+    filters, with each file's ``# noqa`` comments: what a run needs, and what is cached."""
+
+    findings: tuple[tuple[str, RawFinding], ...]
+    suppressions: Mapping[str, Suppressions]  # by path, for every file analysed
+    problems: tuple[str, ...]
+
+
+def project_findings(config: Config, extra_files: Sequence[str] = ()) -> ProjectFindings:
+    """The findings of the project (plus ``extra_files``), from the cache when no file and
+    no setting that matters has changed since they were stored."""
+    analysed = _analysed_files(config, extra_files)
+    cache = _open_cache(config)
+    stored_at: Optional[str] = None
+    if cache is not None:
+        states = cache.file_states(analysed)
+        if all(state.digest is not None for state in states):
+            files = [(s.path, module_name_for(s.path)[0], s.digest or "") for s in states]
+            codes = [rule.code for rule in selected_rules(config)]
+            key = cache.result_key(files, linking_settings(config, codes))
+            stored_at = cache.result_path(key)
+            cached = cache.load(stored_at)
+            if isinstance(cached, ProjectFindings):
+                return cached
+    project, summaries, problems = _build_project(config, analysed, cache)
+    with gc_paused():  # the rules allocate much and make no cycles
+        result = ProjectFindings(
+            findings=tuple(raw_findings(project, summaries, config)),
+            suppressions={summary.path: summary.noqa for summary in summaries},
+            problems=tuple(problems),
+        )
+    settle(len(summaries))
+    if cache is not None and stored_at is not None and not problems:
+        cache.store(stored_at, result)
+    return result
 
 
 def raw_findings(
@@ -144,12 +222,27 @@ def reportable_findings(
     reported: Optional[set[str]] = None,
 ) -> list[tuple[str, RawFinding]]:
     """Findings in the reported files that no ``# noqa`` or per-file ignore suppresses."""
-    suppressions = {s.path: dict(s.noqa) for s in summaries}
+    suppressions = {s.path: s.noqa for s in summaries}
+    findings = raw_findings(project, summaries, config)
+    return filter_reportable(findings, suppressions, config, reported)
+
+
+def filter_reportable(
+    findings: Iterable[tuple[str, RawFinding]],
+    suppressions: Mapping[str, Suppressions],
+    config: Config,
+    reported: Optional[set[str]] = None,
+) -> list[tuple[str, RawFinding]]:
+    """The findings in the reported files that no ``# noqa`` or per-file ignore suppresses."""
+    by_line: dict[str, dict[int, Optional[tuple[str, ...]]]] = {}
     out = []
-    for code, raw in raw_findings(project, summaries, config):
+    for code, raw in findings:
         if reported is not None and raw.path not in reported:
             continue
-        if is_suppressed(suppressions.get(raw.path, {}), raw.span.line, code):
+        noqa = by_line.get(raw.path)
+        if noqa is None:
+            noqa = by_line[raw.path] = dict(suppressions.get(raw.path, ()))
+        if is_suppressed(noqa, raw.span.line, code):
             continue
         if file_ignored(raw.path, code, config):
             continue
@@ -168,9 +261,11 @@ def check(paths: Sequence[str], config: Config) -> RunResult:
     result.files_reported = len(reported)
     if not reported:
         return result
-    project, summaries, problems = build_project(config, found.files)
-    result.problems.extend(problems)
-    reported_findings = reportable_findings(project, summaries, config, reported)
+    analysis = project_findings(config, found.files)
+    result.problems.extend(analysis.problems)
+    reported_findings = filter_reportable(
+        analysis.findings, analysis.suppressions, config, reported
+    )
     findings = {to_finding(code, raw) for code, raw in reported_findings}
     result.findings = sorted(findings, key=Finding.sort_key)
     return result

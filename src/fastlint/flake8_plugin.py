@@ -14,7 +14,7 @@ from typing import Any
 
 from fastlint import __version__
 from fastlint.config import Config, ConfigError, load_config
-from fastlint.engine import build_project, file_ignored, raw_findings
+from fastlint.engine import file_ignored, project_findings
 from fastlint.rules import RawFinding
 
 _FindingsByPath = dict[str, list[tuple[str, RawFinding]]]
@@ -56,9 +56,11 @@ class _ProjectFindings:
 
     @staticmethod
     def _analyse(config: Config, extra: tuple[str, ...]) -> _FindingsByPath:
-        project, summaries, _problems = build_project(config, extra)
-        by_path: _FindingsByPath = {summary.path: [] for summary in summaries}
-        for code, raw in raw_findings(project, summaries, config):
+        # Through the cache the CLI uses: flake8's worker processes share the indexing of
+        # a cold cache, and each loads the stored findings when it is warm.
+        analysis = project_findings(config, extra)
+        by_path: _FindingsByPath = {path: [] for path in analysis.suppressions}
+        for code, raw in analysis.findings:
             if code != "FLT001":  # flake8 reports unparsable files itself (E999)
                 by_path.setdefault(raw.path, []).append((code, raw))
         return by_path

@@ -8,7 +8,7 @@ import os
 import re
 import tokenize
 from functools import lru_cache
-from typing import Optional
+from typing import Callable, Optional
 
 import libcst as cst
 
@@ -130,10 +130,15 @@ def index_file(path: str, module_name: Optional[str] = None) -> ModuleSummary:
     return index_source(path, source, module_name)
 
 
-def disambiguate_modules(summaries: list[ModuleSummary], root: str) -> list[ModuleSummary]:
+def disambiguate_modules(
+    summaries: list[ModuleSummary],
+    root: str,
+    reindex: Callable[[str, str], ModuleSummary] = index_file,
+) -> list[ModuleSummary]:
     """Give each file its own module name: two scripts both named ``app.py`` in folders
     without ``__init__.py`` would otherwise hide one another. The later one (by path) is
-    named by its path from the project root, as a namespace package would import it."""
+    named by its path from the project root, as a namespace package would import it.
+    ``reindex(path, module_name)`` summarises a file again under its new name."""
     taken: set[str] = set()
     out = []
     for summary in sorted(summaries, key=lambda s: s.path):
@@ -145,7 +150,7 @@ def disambiguate_modules(summaries: list[ModuleSummary], root: str) -> list[Modu
             name = ".".join(parts) or summary.module
             while name in taken:
                 name += "_"
-            summary = index_file(summary.path, name) if os.path.exists(summary.path) else summary
+            summary = reindex(summary.path, name) if os.path.exists(summary.path) else summary
         taken.add(summary.module)
         out.append(summary)
     return out
