@@ -114,7 +114,13 @@ def build_project(
     config: Config, extra_files: Sequence[str] = ()
 ) -> tuple[ProjectModel, list[ModuleSummary], list[str]]:
     """Index every file of the project (plus ``extra_files``) and link them."""
-    return _build_project(config, _analysed_files(config, extra_files), _open_cache(config))
+    analysed = _analysed_files(config, extra_files)
+    # Linking allocates much and makes no cycles: the collector would only rescan summaries
+    # (indexing turns it on for itself: libcst does leave cycles behind).
+    with gc_paused():
+        built = _build_project(config, analysed, _open_cache(config))
+        settle(len(built[1]))
+    return built
 
 
 def _build_project(
@@ -136,9 +142,7 @@ def _build_project(
         fresh = {r.path: s for r, s in zip(requests, again) if isinstance(s, ModuleSummary)}
         summaries = [fresh.get(s.path, s) if s.path in renamed else s for s in summaries]
     catalog = load_catalog(config.catalog, config.source or "config")
-    with gc_paused():
-        project = ProjectModel(summaries, catalog, config.root)
-    return project, summaries, problems
+    return ProjectModel(summaries, catalog, config.root), summaries, problems
 
 
 @dataclass(frozen=True)
@@ -167,14 +171,14 @@ def project_findings(config: Config, extra_files: Sequence[str] = ()) -> Project
             cached = cache.load(stored_at)
             if isinstance(cached, ProjectFindings):
                 return cached
-    project, summaries, problems = _build_project(config, analysed, cache)
-    with gc_paused():  # the rules allocate much and make no cycles
+    with gc_paused():  # as in build_project; the rules make no cycles either
+        project, summaries, problems = _build_project(config, analysed, cache)
         result = ProjectFindings(
             findings=tuple(raw_findings(project, summaries, config)),
             suppressions={summary.path: summary.noqa for summary in summaries},
             problems=tuple(problems),
         )
-    settle(len(summaries))
+        settle(len(summaries))
     if cache is not None and stored_at is not None and not problems:
         cache.store(stored_at, result)
     return result
