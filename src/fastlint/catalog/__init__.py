@@ -35,7 +35,7 @@ CONNECTION_KINDS = ("database", "sqlite", "client")
 # How a memoising decorator bounds what it keeps: always unbounded, bounded by ``maxsize``
 # (unbounded when it is None), or bounded some other way (a TTL, a given cache object).
 MEMOIZER_KINDS = ("unbounded", "sized", "other")
-STATE_KEYS = ("containers", "caches", "mutating-methods")
+STATE_KEYS = ("containers", "caches", "mutating-methods", "process-bound")
 
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
@@ -87,6 +87,9 @@ class StateKnowledge:
     containers: tuple[str, ...] = ()  # constructors of mutable containers
     caches: tuple[str, ...] = ()  # constructors of in-process caches
     mutating_methods: tuple[str, ...] = ()  # methods that change a container in place
+    # Objects that belong to one process by nature (locks, tasks, executors): a container of
+    # them is not state to share.
+    process_bound: tuple[str, ...] = ()
     # decorator patterns by MEMOIZER_KINDS
     memoizers: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
@@ -173,6 +176,10 @@ class Catalog:
         self._mutating_methods = frozenset(
             name for pattern in self.state.mutating_methods for name in expand_braces(pattern)
         )
+        self._process_bound = _PatternSet()
+        for pattern in self.state.process_bound:
+            for expanded in expand_braces(pattern):
+                self._process_bound.add(expanded, True)
         self._calls = _PatternSet()
         self._excluded = _PatternSet()
         for entry in self.blocking:
@@ -211,6 +218,10 @@ class Catalog:
 
     def is_mutating_method(self, name: str) -> bool:
         return name in self._mutating_methods
+
+    def is_process_bound(self, symbol: str) -> bool:
+        """A lock, a task, an executor...: what a process keeps for itself (or its type)."""
+        return bool(self._process_bound.find(tuple(split_symbol(symbol))))
 
     def memoizer_kind(self, symbol: str) -> Optional[str]:
         """How a memoising decorator bounds its cache (MEMOIZER_KINDS), or None."""
@@ -327,6 +338,10 @@ def _state_from_data(
         mutating_methods=(
             *base.mutating_methods,
             *_string_array(table.get("mutating-methods", []), where, "mutating-methods"),
+        ),
+        process_bound=(
+            *base.process_bound,
+            *_string_array(table.get("process-bound", []), where, "process-bound"),
         ),
         memoizers=tuple((kind, added[kind]) for kind in MEMOIZER_KINDS if added.get(kind)),
     )

@@ -214,9 +214,13 @@ class _Indexer:
         # and the calls and mutations found inside one.
         self.guard_depth: dict[_PendingFunction, int] = {}
         self.guarded_nodes: set[cst.CSTNode] = set()
+        self.miss_depth: dict[_PendingFunction, int] = {}
+        self.miss_nodes: set[cst.CSTNode] = set()
         self.kept_calls: dict[cst.Call, str] = {}
         # mutation node -> (value assigned or added, method of an "itemcall")
         self.mutation_extras: dict[cst.CSTNode, tuple[Optional[cst.BaseExpression], str]] = {}
+        # per function: local name -> the call whose result it holds (``client = make()``)
+        self.local_calls: dict[_PendingFunction, dict[str, cst.Call]] = {}
         self._handlers: dict[type, Callable[[cst.CSTNode, _Context], None]] = {
             cst.FunctionDef: self._function_def,  # type: ignore[dict-item]
             cst.ClassDef: self._class_def,  # type: ignore[dict-item]
@@ -441,12 +445,19 @@ class _Indexer:
             entry: _BindingEntry = ("expr", value) if value is not None else ("unknown", None)
             scope = self.module_scope if target.value in ctx.scope.globals else ctx.scope
             scope.bind(target.value, entry)
+            if scope.kind == "function" and ctx.function is not None:
+                made = self.local_calls.setdefault(ctx.function, {})
+                call = _called(value)
+                if call is not None:
+                    made[target.value] = call
+                else:
+                    made.pop(target.value, None)
             if scope.kind == "module" and value is not None:
                 self.wanted.add(target)
                 self.bindings.append((target, value, None))
             if target.value in ctx.scope.globals:
                 self._record_mutation(target, "rebind", target, ctx, value=value)
-                self._keep(value, "global")
+                self._keep(value, "global", ctx)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 inner = element.value
@@ -457,7 +468,7 @@ class _Indexer:
             self._bind_target(target.value, None, ctx)
         elif isinstance(target, cst.Subscript):
             self._record_mutation(_item_owner(target.value), "setitem", target, ctx, value=value)
-            self._keep(value, "item")
+            self._keep(value, "item", ctx)
         elif isinstance(target, cst.Attribute):
             obj = target.value
             if (
@@ -469,22 +480,19 @@ class _Indexer:
                 klass = self._class_named(ctx.function.class_name)
                 if klass is not None and value is not None:
                     klass.self_attributes.append((target.attr.value, value, ctx.scope))
-                self._keep(value, "self")
+                self._keep(value, "self", ctx)
             else:
                 self._record_mutation(obj, "setattr", target, ctx, value=value)
-                self._keep(value, "attribute")
+                self._keep(value, "attribute", ctx)
 
-    def _keep(self, value: Optional[cst.BaseExpression], where: str) -> None:
-        """Remember that a call's result is stored in ``where`` (``x = x or make()`` too)."""
-        for _ in range(4):
-            if isinstance(value, cst.Await):
-                value = value.expression
-            elif isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
-                value = value.right
-            else:
-                break
-        if isinstance(value, cst.Call):
-            self.kept_calls[value] = where
+    def _keep(self, value: Optional[cst.BaseExpression], where: str, ctx: _Context) -> None:
+        """Remember that a call's result is stored in ``where`` (``x = x or make()`` too, and
+        ``client = make()`` followed by ``clients[key] = client``)."""
+        call = _called(value)
+        if call is None and isinstance(value, cst.Name) and ctx.function is not None:
+            call = self.local_calls.get(ctx.function, {}).get(value.value)
+        if call is not None:
+            self.kept_calls[call] = where
 
     def _guarded(self, ctx: _Context) -> bool:
         return ctx.function is not None and self.guard_depth.get(ctx.function, 0) > 0
@@ -500,10 +508,15 @@ class _Indexer:
         method: str = "",
     ) -> None:
         self.wanted.add(node)
+        if isinstance(value, cst.Name) and ctx.function is not None:
+            # ``client = make(); clients[key] = client`` stores what ``make()`` returned.
+            value = self.local_calls.get(ctx.function, {}).get(value.value, value)
         if value is not None or method:
             self.mutation_extras[node] = (value, method)
         if self._guarded(ctx):
             self.guarded_nodes.add(node)
+        if ctx.function is not None and self.miss_depth.get(ctx.function, 0) > 0:
+            self.miss_nodes.add(node)
         if ctx.function is not None and ctx.klass is None:
             ctx.function.mutations.append((target, kind, node))
         else:
@@ -604,20 +617,24 @@ class _Indexer:
         self.walk(node.test, ctx)
         function = ctx.function
         unset = function is not None and self._lazy_guard(node.test, ctx, unset=True)
+        missing = function is not None and _miss_guard(node.test, unset=True)
         if function is not None and unset:
             self.guard_depth[function] = self.guard_depth.get(function, 0) + 1
+        if function is not None and missing:
+            self.miss_depth[function] = self.miss_depth.get(function, 0) + 1
         self.walk(node.body, ctx)
         if function is not None and unset:
             self.guard_depth[function] -= 1
+        if function is not None and missing:
+            self.miss_depth[function] -= 1
         if node.orelse is not None:
             self.walk(node.orelse, ctx)
         # ``if x is not None: return x``: what follows runs only while ``x`` is unset.
-        if (
-            function is not None
-            and _ends_with_return(node.body)
-            and self._lazy_guard(node.test, ctx, unset=False)
-        ):
-            self.guard_depth[function] = self.guard_depth.get(function, 0) + 1
+        if function is not None and _ends_with_return(node.body):
+            if self._lazy_guard(node.test, ctx, unset=False):
+                self.guard_depth[function] = self.guard_depth.get(function, 0) + 1
+            if _miss_guard(node.test, unset=False):
+                self.miss_depth[function] = self.miss_depth.get(function, 0) + 1
 
     def _lazy_guard(self, test: cst.BaseExpression, ctx: _Context, *, unset: bool) -> bool:
         """Whether ``test`` holds when a global or ``self`` attribute is unset (``unset``), or
@@ -729,6 +746,7 @@ class _Resolver:
         self.module_name = indexer.module_name
         self.trailing = indexer.trailing
         self.guarded_nodes = indexer.guarded_nodes
+        self.miss_nodes = indexer.miss_nodes
         self.kept_calls = indexer.kept_calls
         self.mutation_extras = indexer.mutation_extras
         self.spans = spans
@@ -946,11 +964,57 @@ def _dotted(node: Union[cst.Attribute, cst.Name, cst.BaseExpression]) -> str:
     return ""
 
 
+def _called(value: Optional[cst.BaseExpression]) -> Optional[cst.Call]:
+    """The call whose result an expression is: ``make()``, ``await make()``, ``x or make()``."""
+    for _ in range(4):
+        if isinstance(value, cst.Await):
+            value = value.expression
+        elif isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+            value = value.right
+        else:
+            break
+    return value if isinstance(value, cst.Call) else None
+
+
 def _item_owner(node: cst.BaseExpression) -> cst.BaseExpression:
     """``x`` for ``x[k][j]``: the container an item assignment changes."""
     while isinstance(node, cst.Subscript):
         node = node.value
     return node
+
+
+def _miss_guard(test: cst.BaseExpression, *, unset: bool) -> bool:
+    """Whether ``test`` holds when a looked-up value is missing (``unset``) or present:
+    ``key not in cache``, ``cached is None``, ``not cache.get(key)`` and their negations."""
+    if isinstance(test, cst.BooleanOperation):
+        return _miss_guard(test.left, unset=unset) or _miss_guard(test.right, unset=unset)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _miss_guard(test.expression, unset=not unset)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comparison = test.comparisons[0]
+        if isinstance(comparison.operator, cst.NotIn):
+            return unset
+        if isinstance(comparison.operator, cst.In):
+            return not unset
+        right = comparison.comparator
+        if isinstance(right, cst.Name) and right.value == "None":
+            if isinstance(comparison.operator, (cst.Is, cst.Equal)):
+                return unset and _looked_up(test.left)
+            if isinstance(comparison.operator, (cst.IsNot, cst.NotEqual)):
+                return not unset and _looked_up(test.left)
+        return False
+    return not unset and _looked_up(test)
+
+
+def _looked_up(node: cst.BaseExpression) -> bool:
+    """A value that may be missing: a name, an item, or ``something.get(...)``."""
+    if isinstance(node, (cst.Name, cst.Subscript)):
+        return True
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "get"
+    )
 
 
 def _ends_with_return(body: cst.BaseSuite) -> bool:
@@ -1113,6 +1177,7 @@ def _build_mutation(
         value=resolver.value(value, scope) if value is not None else None,
         guarded=node in resolver.guarded_nodes,
         method=method,
+        on_miss=node in resolver.miss_nodes,
     )
 
 

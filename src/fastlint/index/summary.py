@@ -94,6 +94,9 @@ class Mutation:
     value: Optional[Value] = None  # what is assigned or added
     guarded: bool = False  # as ``CallSite.guarded``: lazy initialisation
     method: str = ""  # for "itemcall": the method called
+    # On a cache-miss path: inside ``if key not in cache:`` or ``if cached is None:``, or after
+    # ``if key in cache: return ...`` (memoisation, when what is stored is computed there).
+    on_miss: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from fastlint.rules.base import Example, RawFinding, Rule
 from fastlint.rules.request_code import (
     chain_steps,
     chain_text,
+    is_kept,
     is_memoized,
     relative_path,
     request_functions,
@@ -62,14 +63,10 @@ class PerRequestConstruction:
 
 
 def _is_per_request(step: RequestReach, call: CallSite) -> bool:
-    if call.guarded:
-        return False  # lazy initialisation
-    function = step.function.summary
-    # Stored for reuse (``app.state.client = ...``, ``clients[name] = ...``, ``self._client``
-    # outside ``__init__``): created once per key or per object, not per request.
-    if call.kept in ("attribute", "item"):
-        return False
-    return not (call.kept == "self" and function.name != "__init__")
+    # Lazy initialisation, or stored for reuse (``app.state.client = ...``,
+    # ``clients[name] = ...``, ``self._client`` outside ``__init__``): made once per key or
+    # object, not per request.
+    return not call.guarded and not is_kept(step.function, call)
 
 
 def per_request_constructions(project: ProjectModel) -> list[PerRequestConstruction]:

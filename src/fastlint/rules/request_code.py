@@ -50,9 +50,18 @@ def is_memoized(project: ProjectModel, function: Function) -> bool:
     return any(memoizer_of(project, d) is not None for d in function.summary.decorators)
 
 
+def is_kept(function: Function, call: CallSite) -> bool:
+    """Whether the call's result is stored for reuse: on an object (``app.state.client``,
+    ``self._client`` outside ``__init__``) or in a container (``clients[key]``)."""
+    if call.kept in ("attribute", "item"):
+        return True
+    return call.kept == "self" and function.summary.name != "__init__"
+
+
 def _follow(project: ProjectModel, caller: Function, call: CallSite, callee: Function) -> bool:
-    # A guarded call is lazy initialisation; a memoised function runs once per argument.
-    return not call.guarded and not is_memoized(project, callee)
+    # A guarded call is lazy initialisation, a kept result is made once per key or object,
+    # and a memoised function runs once per argument.
+    return not call.guarded and not is_kept(caller, call) and not is_memoized(project, callee)
 
 
 def request_functions(project: ProjectModel) -> list[RequestReach]:
@@ -103,13 +112,88 @@ def is_websocket(project: ProjectModel, value: Optional[Value]) -> bool:
 
 
 def is_connection(project: ProjectModel, value: Optional[Value]) -> bool:
-    """A value made by a catalog connection constructor: an engine, a pool, a client."""
+    """A value made by a catalog connection constructor (an engine, a pool, a client), by a
+    project function that calls one (``get_openai_client(key)``), or an object of a project
+    class that holds one."""
     while value is not None and value.kind == "await" and value.elements:
         value = value.elements[0]
     if value is None or value.kind != "call" or not value.symbol:
         return False
     resolved = project.resolve(value.symbol)
+    if resolved.kind == "external":
+        return project.catalog.connection_constructor(resolved.symbol) is not None
+    if resolved.kind == "function" and resolved.function is not None:
+        return any(
+            _constructs_connection(project, call) for call in resolved.function.summary.calls
+        )
+    if resolved.kind == "class":
+        return resolved.symbol in client_classes(project)
+    return False
+
+
+def is_process_object(project: ProjectModel, value: Optional[Value]) -> bool:
+    """What belongs to one process by nature: a client, a lock, a task, an executor."""
+    if is_connection(project, value):
+        return True
+    while value is not None and value.kind == "await" and value.elements:
+        value = value.elements[0]
+    if value is None or value.kind != "call" or not value.symbol:
+        return False
+    resolved = project.resolve(value.symbol)
+    return resolved.kind == "external" and project.catalog.is_process_bound(resolved.symbol)
+
+
+def client_classes(project: ProjectModel) -> frozenset[str]:
+    """Project classes whose objects hold a client (``self.client = httpx.AsyncClient()``),
+    and their base classes, whose objects may be any of them."""
+
+    def compute() -> frozenset[str]:
+        holders = {
+            key
+            for key, (_, klass) in project.classes.items()
+            if any(
+                is_connection(project, value)
+                for _, values in klass.attributes
+                for value in values
+                if value.kind == "call" and project.resolve(value.symbol).kind == "external"
+            )
+        }
+        out = set(holders)
+        pending = list(holders)
+        while pending:
+            for base in project.class_bases(pending.pop()):
+                if base in project.classes and base not in out:
+                    out.add(base)
+                    pending.append(base)
+        return frozenset(out)
+
+    return project.memoized("fastlint.rules.request_code.client_classes", compute)
+
+
+def _constructs_connection(project: ProjectModel, call: CallSite) -> bool:
+    if not call.symbol:
+        return False
+    resolved = project.resolve(call.symbol)
+    if resolved.kind == "class":
+        return resolved.symbol in client_classes(project)
     return (
         resolved.kind == "external"
         and project.catalog.connection_constructor(resolved.symbol) is not None
     )
+
+
+def names_process_type(project: ProjectModel, annotation: Optional[Value]) -> bool:
+    """An annotation that mentions a client, lock or task type: ``dict[str, AsyncOpenAI]``,
+    ``set[asyncio.Task]``, ``dict[str, Provider]`` where providers hold clients."""
+    if annotation is None:
+        return False
+    if annotation.symbol:
+        resolved = project.resolve(annotation.symbol)
+        if resolved.kind == "external" and (
+            project.catalog.connection_constructor(resolved.symbol) is not None
+            or project.catalog.is_process_bound(resolved.symbol)
+        ):
+            return True
+        if resolved.kind == "class" and resolved.symbol in client_classes(project):
+            return True
+    return any(names_process_type(project, element) for element in annotation.elements)

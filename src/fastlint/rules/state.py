@@ -13,9 +13,11 @@ from fastlint.project import Function, ProjectModel
 from fastlint.rules.base import Example, RawFinding, Rule
 from fastlint.rules.request_code import (
     is_connection,
+    is_process_object,
     is_test_file,
     is_websocket,
     memoizer_of,
+    names_process_type,
     relative_path,
     request_functions,
 )
@@ -83,9 +85,9 @@ class ModuleState:
     annotation_websocket: bool
     changes: list[StateChange] = field(default_factory=list)  # containers, caches, objects
     rebinds: list[StateChange] = field(default_factory=list)  # ``global name`` rebound
-    # Request code stores engines or clients in it: a registry of clients made lazily, which
-    # are per process by nature.
-    holds_connections: bool = False
+    # Request code stores clients, locks or tasks in it: a registry of objects that belong to
+    # the process by nature (a client per API key, a lock per user, the running tasks).
+    holds_process_objects: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,9 @@ class _StateFinder:
             span=definition.span,
             holds=self._holds(at_module),
             annotation_websocket=any(self._mentions_websocket(b.annotation) for b in at_module),
+            holds_process_objects=any(
+                names_process_type(self.project, b.annotation) for b in at_module
+            ),
         )
 
     def _holds(self, bindings: list[Binding]) -> str:
@@ -264,6 +269,7 @@ class _StateFinder:
                 len(tokens) == len(split_symbol(own)) + 1
                 and mutation.symbol.startswith(f"{own}.")
                 and (mutation.kind in _ITEM_KINDS or self._mutating_item_call(mutation))
+                and not self._memo_fill(mutation)
                 and self.attribute_kind(class_key, tokens[-1]) in (_CONTAINER, _CACHE)
             ):
                 yield StateChange(method, mutation.span, is_websocket(self.project, mutation.value))
@@ -292,6 +298,17 @@ class _StateFinder:
             ):
                 yield StateChange(method, call.span, self._passes_websocket(call.args))
 
+    @staticmethod
+    def _memo_fill(mutation: Mutation) -> bool:
+        """``if key not in cache: cache[key] = compute(key)``: memoising what is computed
+        there, which each worker may do for itself (not request data: a parameter, a literal)."""
+        return (
+            mutation.on_miss
+            and mutation.kind == "setitem"
+            and mutation.value is not None
+            and mutation.value.kind not in ("ref", "dict", "list", "set", "str", "num", "const")
+        )
+
     def _mutating_item_call(self, mutation: Mutation) -> bool:
         return mutation.kind == "itemcall" and self.catalog.is_mutating_method(mutation.method)
 
@@ -317,8 +334,8 @@ class _StateFinder:
         if state.holds in (_CONTAINER, _CACHE):
             if len(rest) == 1 and self.catalog.is_mutating_method(rest[0]):
                 state.changes.append(StateChange(function, call.span, websocket))
-                if any(is_connection(self.project, arg.value) for arg in call.args):
-                    state.holds_connections = True
+                if any(is_process_object(self.project, arg.value) for arg in call.args):
+                    state.holds_process_objects = True
             return
         if state.holds != _INSTANCE:
             return
@@ -357,12 +374,14 @@ class _StateFinder:
         websocket = is_websocket(self.project, mutation.value)
         change = StateChange(function, mutation.span, websocket)
         if state.holds in (_CONTAINER, _CACHE):
+            if state.holds == _CONTAINER and self._memo_fill(mutation):
+                return  # a cachetools cache is reported however it is filled (FLT205)
             if not rest and (
                 mutation.kind in (*_ITEM_KINDS, "rebind") or self._mutating_item_call(mutation)
             ):
                 state.changes.append(change)
-                if is_connection(self.project, mutation.value):
-                    state.holds_connections = True
+                if is_process_object(self.project, mutation.value):
+                    state.holds_process_objects = True
             return
         if not rest and mutation.kind in ("rebind", "augassign"):
             # ``global name`` rebound: a counter, the "current user"...
@@ -415,7 +434,7 @@ class _StateFinder:
         for step in request_functions(self.project):
             caller = step.function
             for call in caller.summary.calls:
-                if call.guarded or not _has_request_data(self.project, call.args):
+                if call.guarded or not _has_request_data(caller, call.args):
                     continue
                 callee = self.project.resolve_callee(call.symbol)
                 if callee is None:
@@ -448,20 +467,26 @@ class _StateFinder:
         return None
 
 
-def _has_request_data(project: ProjectModel, args: tuple[Argument, ...]) -> bool:
-    return any(arg.star or _is_request_data(project, arg.value) for arg in args)
+def _has_request_data(caller: Function, args: tuple[Argument, ...]) -> bool:
+    own = ""
+    if caller.summary.class_name is not None:
+        own = f"{caller.module.module}.{caller.summary.class_name}{CALL}."
+    return any(arg.star or _is_request_data(arg.value, own) for arg in args)
 
 
-def _is_request_data(project: ProjectModel, value: Value) -> bool:
-    """Whether an argument may differ from request to request: not a literal, and not a
-    module-level name (a constant, a setting)."""
+def _is_request_data(value: Value, own: str) -> bool:
+    """Whether an argument may differ from request to request: not a literal, not a
+    module-level name (a constant, a setting), not the calling object's own attribute
+    (``self.api_base``: its configuration)."""
     if value.kind in ("num", "const"):
         return False
     if value.kind == "str":
         return value.literal is None  # an f-string
     if value.kind in ("tuple", "list", "set"):
-        return any(_is_request_data(project, element) for element in value.elements)
+        return any(_is_request_data(element, own) for element in value.elements)
     if value.kind == "ref":
+        if own and value.symbol.startswith(own):
+            return False
         # Parameters and locals resolve to nothing or to an instance (``T()``).
         return not value.symbol or CALL in value.symbol
     return True
@@ -479,7 +504,7 @@ def analyse_state(project: ProjectModel) -> StateAnalysis:
             for _, state in sorted(finder.states.items())
             if state is not None
             and (state.changes or state.rebinds)
-            and not state.holds_connections
+            and not state.holds_process_objects
         )
         return StateAnalysis(states, tuple(finder.unbounded_caches()))
 
