@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import flake8_findings, run_cli
 
 import fastlint.cache as cache_module
 import fastlint.parallel as parallel
@@ -329,3 +330,29 @@ def test_a_stale_claim_is_taken_over(tmp_path: Path, counter: _Counter) -> None:
     (root / CACHE_DIR / "claims" / key).write_text("999999999")  # a process that is gone
     assert project_findings(config).problems == ()
     assert "other.py" in counter.take()
+
+
+def test_flake8_shares_the_cache(tmp_path: Path, counter: _Counter) -> None:
+    root = _project(tmp_path)
+    for n in range(12):
+        (root / "app" / f"extra_{n}.py").write_text(SERVICES.replace("fetch", f"fetch_{n}"))
+    _age(root)
+    cold = set(_findings(root, use_cache=False))
+    assert cold
+    counter.take()
+    shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
+    # flake8's worker processes index the project between them and store it...
+    expected = {
+        (
+            Path(os.path.relpath(os.path.join(os.getcwd(), path), root)).as_posix(),
+            line,
+            col + 1,
+            code,
+        )
+        for path, line, col, code in cold
+    }
+    assert flake8_findings(root, "--jobs", "2") == expected
+    assert not list((root / CACHE_DIR / "claims").iterdir())
+    # ...and the command line then finds everything in the cache.
+    assert set(_findings(root)) == cold
+    assert counter.take() == []

@@ -112,16 +112,16 @@ def _read_source(path: str) -> bytes:
         return handle.read()
 
 
-def _index_one(task: _Task, cache: Optional[Cache]) -> tuple[int, Union[bytes, OSError]]:
-    """Index one file and store its summary; returns the encoded summary (or the error)."""
+def _index_one(task: _Task, cache: Optional[Cache]) -> IndexResult:
+    """Index one file and store its summary in the cache."""
     try:
         source = task.source if task.source is not None else _read_source(task.path)
     except OSError as error:
-        return task.index, error
-    data = encode_entry(summarise(task.path, source, task.module_name))
+        return error
+    summary = summarise(task.path, source, task.module_name)
     if cache is not None and task.key is not None:
-        cache.store_encoded(cache.summary_path(task.key), data)
-    return task.index, data
+        cache.store(cache.summary_path(task.key), summary)
+    return summary
 
 
 _worker_cache: Optional[Cache] = None
@@ -135,7 +135,15 @@ def _worker_init(cache: Optional[Cache]) -> None:
 
 
 def _worker_task(task: _Task) -> tuple[int, Union[bytes, OSError]]:
-    return _index_one(task, _worker_cache)
+    """In a worker: index one file; the summary travels back encoded, as it is stored."""
+    try:
+        source = task.source if task.source is not None else _read_source(task.path)
+    except OSError as error:
+        return task.index, error
+    data = encode_entry(summarise(task.path, source, task.module_name))
+    if _worker_cache is not None and task.key is not None:
+        _worker_cache.store_encoded(_worker_cache.summary_path(task.key), data)
+    return task.index, data
 
 
 def _decode(data: bytes) -> ModuleSummary:
@@ -185,8 +193,7 @@ def _index_serially(
             finally:
                 cache.release(task.key)
         else:
-            index, outcome = _index_one(task, None)
-            results[index] = outcome if isinstance(outcome, OSError) else _decode(outcome)
+            results[task.index] = _index_one(task, None)
     for task in deferred:
         assert cache is not None and task.key is not None
         entry = cache.summary_path(task.key)
@@ -196,8 +203,7 @@ def _index_serially(
         if _fits(summary, task):
             results[task.index] = summary
         else:  # the other process gave up: do it here
-            index, outcome = _index_one(task, cache)
-            results[index] = outcome if isinstance(outcome, OSError) else _decode(outcome)
+            results[task.index] = _index_one(task, cache)
 
 
 def _index_claimed(task: _Task, cache: Cache, results: list[Optional[IndexResult]]) -> None:
@@ -206,8 +212,7 @@ def _index_claimed(task: _Task, cache: Cache, results: list[Optional[IndexResult
     if _fits(summary, task):
         results[task.index] = summary
         return
-    index, outcome = _index_one(task, cache)
-    results[index] = outcome if isinstance(outcome, OSError) else _decode(outcome)
+    results[task.index] = _index_one(task, cache)
 
 
 def _fits(summary: object, task: _Task) -> bool:

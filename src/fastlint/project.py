@@ -102,6 +102,7 @@ _T = TypeVar("_T")
 @dataclass
 class _Memo:
     resolved: dict[str, Resolved] = field(default_factory=dict)
+    app_methods: dict[str, tuple[Optional[str], str]] = field(default_factory=dict)
     analyses: dict[str, object] = field(default_factory=dict)
 
 
@@ -470,6 +471,13 @@ class ProjectModel:
 
     def _app_method(self, symbol: str) -> tuple[Optional[str], str]:
         """For ``app.get`` where ``app`` is a FastAPI app or router: (app symbol, "get")."""
+        # Asked of every call in the project, where the same symbols recur: memoized.
+        hit = self._memo.app_methods.get(symbol)
+        if hit is None:
+            hit = self._memo.app_methods[symbol] = self._find_app_method(symbol)
+        return hit
+
+    def _find_app_method(self, symbol: str) -> tuple[Optional[str], str]:
         if not symbol:
             return None, ""
         tokens = split_symbol(symbol)
