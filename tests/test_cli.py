@@ -384,9 +384,12 @@ def test_noqa_comments(tmp_path: Path) -> None:
         },
     )
     result = run(tmp_path, "check")
-    # Only the sleep whose noqa names another rule, and the one without a noqa, are reported.
+    # Only the sleep whose noqa names another rule, and the one without a noqa, are reported;
+    # and FLT102, which suppresses nothing, as an unused noqa code.
     assert lines(result.stdout) == [
         f"app.py:12:5: FLT101 {SLEEP_MESSAGE}",
+        "app.py:12:20: FLT003 Unused `noqa` directive (unused: `FLT102`)",
+        "app.py:14:20: FLT003 Unused `noqa` directive (unused: `FLT102`)",
         f"app.py:15:5: FLT101 {SLEEP_MESSAGE}",
     ]
     assert result.returncode == 1

@@ -20,6 +20,7 @@ from fastlint.noqa import Suppressions, is_suppressed
 from fastlint.parallel import IndexRequest, index_many, settle
 from fastlint.project import ProjectModel
 from fastlint.rules import ALL_RULES, RULES_BY_CODE, RawFinding, Rule
+from fastlint.rules.meta import UNUSED_NOQA, unused_noqa_findings
 
 
 @dataclass
@@ -202,6 +203,10 @@ def raw_findings(
             continue
         for finding in rule().check(project):
             out.append((rule.code, finding))
+    if UNUSED_NOQA in codes:  # last: it reads every other rule's findings
+        known = [rule.code for rule in ALL_RULES]
+        unused = unused_noqa_findings(summaries, list(out), known, codes)
+        out.extend((UNUSED_NOQA, finding) for finding in unused)
     return out
 
 

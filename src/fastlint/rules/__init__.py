@@ -8,6 +8,7 @@ from fastlint.project import ProjectModel
 from fastlint.rules.base import Example, RawFinding, Rule
 from fastlint.rules.blocking import BLOCKING_RULES
 from fastlint.rules.connections import CONNECTION_RULES
+from fastlint.rules.meta import META_RULES
 from fastlint.rules.state import STATE_RULES
 
 
@@ -48,6 +49,7 @@ class InvalidConfigurationRule(Rule):
 ALL_RULES: tuple[type[Rule], ...] = (
     SyntaxErrorRule,
     InvalidConfigurationRule,
+    *META_RULES,
     *BLOCKING_RULES,
     *STATE_RULES,
     *CONNECTION_RULES,
