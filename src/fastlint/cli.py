@@ -12,6 +12,7 @@ from typing import Any, Callable, Optional, TypeVar
 import click
 
 from fastlint import __version__
+from fastlint.adoption import Adoption
 from fastlint.config import ConfigError, load_config
 from fastlint.engine import check as run_check
 from fastlint.engine import display_path
@@ -105,6 +106,28 @@ def main() -> None:
     help="Processes to index files with (default: one per core; 1: no extra process).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .fastlint_cache/.")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    help="Report only the findings this baseline file does not hold.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    help="Record the current findings in this baseline file, then exit 0.",
+)
+@click.option(
+    "--changed-since",
+    metavar="REV",
+    help="Report only findings in files changed since this git revision (the whole project "
+    "is still analysed).",
+)
+@click.option(
+    "--add-noqa",
+    is_flag=True,
+    help="Add a `# noqa: CODE` comment to the line of every finding, then exit 0.",
+)
 def check_command(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -121,6 +144,10 @@ def check_command(
     show_fixes: bool,
     jobs: Optional[int],
     no_cache: bool,
+    baseline_file: Optional[str],
+    write_baseline: Optional[str],
+    changed_since: Optional[str],
+    add_noqa: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for scalability problems."""
     targets = list(paths) or ["."]
@@ -141,6 +168,15 @@ def check_command(
             cli_codes["--select"] or None, cli_codes["--ignore"], cli_codes["--extend-select"]
         )
         config = dataclasses.replace(config, jobs=jobs, use_cache=not no_cache)
+        adoption = Adoption.prepare(
+            config,
+            targets,
+            baseline_file=baseline_file,
+            write_baseline=write_baseline,
+            changed_since=changed_since,
+            add_noqa=add_noqa,
+            previewing=diff,
+        )
     except ConfigError as error:
         _fail(str(error))
         return
@@ -168,6 +204,9 @@ def check_command(
             click.echo(f"Fixed {count} problem{'s' if count != 1 else ''}.", err=True)
     result = run_check(targets, config)
     result.problems[:0] = fix_problems
+    adoption.filter(result)
+    if adoption.acts:
+        sys.exit(adoption.act(result, quiet=quiet))
     for problem in result.problems:
         click.echo(f"fastlint: error: {problem}", err=True)
     for warning in result.warnings:
@@ -192,6 +231,8 @@ def check_command(
             click.echo(f"Found {count} problem{'s' if count != 1 else ''}.", err=True)
         elif result.files_reported and not result.problems:
             click.echo("All checks passed!", err=True)
+    if not quiet and output_format in ("concise", "full"):
+        adoption.report(result)
     if result.problems:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)

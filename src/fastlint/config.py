@@ -53,6 +53,7 @@ class Config:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDES
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    baseline: Optional[str] = None  # absolute path of the baseline file
     catalog: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
     # How to run, from the command line; they never change what is found.
     jobs: Optional[int] = field(default=None, compare=False)  # None: every core
@@ -115,6 +116,12 @@ def parse_settings(
                 (pattern, _codes(codes, f"per-file-ignores.{pattern}", origin))
                 for pattern, codes in value.items()
             )
+        elif key == "baseline":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{origin}: 'baseline' must be a file path (a string)")
+            # Relative to the folder of the file that names it, as in ruff.
+            folder = os.path.dirname(source) if source else root
+            values["baseline"] = os.path.normpath(os.path.join(folder, value))
         elif key == "catalog":
             if not isinstance(value, dict):
                 raise ConfigError(f"{origin}: 'catalog' must be a table")

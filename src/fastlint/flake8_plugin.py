@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastlint import __version__
+from fastlint.baseline import Baseline
 from fastlint.config import Config, ConfigError, load_config
-from fastlint.engine import file_ignored, project_findings
+from fastlint.engine import ProjectFindings, file_ignored, filter_reportable, project_findings
 from fastlint.rules import RawFinding
 
 _FindingsByPath = dict[str, list[tuple[str, RawFinding]]]
@@ -59,11 +60,24 @@ class _ProjectFindings:
         # Through the cache the CLI uses: flake8's worker processes share the indexing of
         # a cold cache, and each loads the stored findings when it is warm.
         analysis = project_findings(config, extra)
+        held = _held_by_baseline(config, analysis)
         by_path: _FindingsByPath = {path: [] for path in analysis.suppressions}
         for code, raw in analysis.findings:
-            if code != "FLT001":  # flake8 reports unparsable files itself (E999)
+            # flake8 reports unparsable files itself (E999)
+            if code != "FLT001" and id(raw) not in held:
                 by_path.setdefault(raw.path, []).append((code, raw))
         return by_path
+
+
+def _held_by_baseline(config: Config, analysis: ProjectFindings) -> set[int]:
+    """The ids of the findings the configured baseline holds. As in the CLI, it is matched
+    against what would be reported, after ``# noqa`` comments and per-file ignores."""
+    if config.baseline is None:
+        return set()
+    reportable = filter_reportable(analysis.findings, analysis.suppressions, config)
+    located = [(code, raw.path, raw.span.line) for code, raw in reportable]
+    new = set(Baseline.load(config.baseline).match(located, config.root).new)
+    return {id(raw) for index, (_, raw) in enumerate(reportable) if index not in new}
 
 
 _PROJECTS = _ProjectFindings()
