@@ -257,6 +257,56 @@ def clean_command(paths: tuple[str, ...], config_file: Optional[str]) -> None:
         click.echo(f"No cache at {where}", err=True)
 
 
+@main.command("routes")
+@_internal_errors_exit_2
+@click.argument("path", required=False, type=click.Path())
+@click.option(
+    "--output-format",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+    help="A table to read, or JSON for other tools.",
+)
+@click.option("--config", "config_file", type=click.Path(), help="Read settings from this file.")
+@click.option("-q", "--quiet", is_flag=True, help="Print the routes only, no summary.")
+def routes_command(
+    path: Optional[str], output_format: str, config_file: Optional[str], quiet: bool
+) -> None:
+    """List every endpoint under PATH (default: the current directory): method, full path,
+    handler, sync or async, dependencies, unbounded list responses and findings."""
+    from fastlint.engine import build_project, filter_reportable, project_findings
+    from fastlint.routes import inventory, render_json, render_table, summary_line
+
+    target = path or "."
+    if not os.path.exists(target):
+        _fail(f"{target}: no such file or directory")
+    try:
+        config = load_config([target], config_file)
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    extra = [os.path.abspath(target)] if os.path.isfile(target) else []
+    # The findings from the cache when it is warm; the model is linked again from the cached
+    # summaries, since the inventory reads routes and calls.
+    analysis = project_findings(config, extra)
+    project, summaries, problems = build_project(config, extra)
+    for problem in problems:
+        click.echo(f"fastlint: error: {problem}", err=True)
+    findings = filter_reportable(analysis.findings, analysis.suppressions, config)
+    where = os.path.abspath(target)
+    only = {
+        s.path
+        for s in summaries
+        if s.path == where or s.path.startswith(where.rstrip(os.sep) + os.sep)
+    }
+    endpoints = inventory(project, findings, display_path, only)
+    render = render_json if output_format == "json" else render_table
+    click.echo(render(endpoints), nl=False)
+    if not quiet and output_format == "table":
+        click.echo(summary_line(endpoints), err=True)
+    sys.exit(EXIT_ERROR if problems else EXIT_CLEAN)
+
+
 @main.command("rules")
 def rules_command() -> None:
     """List every rule: code, name, and whether it can fix."""

@@ -386,6 +386,18 @@ class ProjectModel:
         """Every path the route is served at, with the prefixes of the routers around it."""
         return sorted({prefix + route.path for prefix in self._prefixes(route.owner, set())})
 
+    def include_router_calls(self) -> list[CallSite]:
+        """Every ``x.include_router(...)`` call of the project, found once per model."""
+
+        def compute() -> list[CallSite]:
+            return [
+                call
+                for call in self._all_calls()
+                if call.symbol and split_symbol(call.symbol)[-1] == "include_router"
+            ]
+
+        return self.memoized("project.include_router_calls", compute)
+
     def _prefixes(self, owner: str, seen: set[str]) -> set[str]:
         if not owner or owner in seen:
             return {""}
@@ -395,10 +407,8 @@ class ProjectModel:
         if value is not None and value.kind == "call":
             own = _keyword_str(value.args, "prefix")
         parents: set[str] = set()
-        for call in self._all_calls():
-            tokens = split_symbol(call.symbol) if call.symbol else []
-            if not tokens or tokens[-1] != "include_router":
-                continue
+        for call in self.include_router_calls():
+            tokens = split_symbol(call.symbol)
             child = _argument(call.args, 0, "router")
             if child is None or child.kind != "ref" or self.binding_of(child.symbol) != owner:
                 continue
