@@ -221,6 +221,9 @@ class _Indexer:
         self.mutation_extras: dict[cst.CSTNode, tuple[Optional[cst.BaseExpression], str]] = {}
         # per function: local name -> the call whose result it holds (``client = make()``)
         self.local_calls: dict[_PendingFunction, dict[str, cst.Call]] = {}
+        # per method: locals computed only from ``self``; per call: such arguments
+        self.object_locals: dict[_PendingFunction, set[str]] = {}
+        self.object_args: dict[cst.Call, tuple[int, ...]] = {}
         self._handlers: dict[type, Callable[[cst.CSTNode, _Context], None]] = {
             cst.FunctionDef: self._function_def,  # type: ignore[dict-item]
             cst.ClassDef: self._class_def,  # type: ignore[dict-item]
@@ -381,6 +384,12 @@ class _Indexer:
         self.wanted.add(node)
         if self._guarded(ctx):
             self.guarded_nodes.add(node)
+        if ctx.function is not None and ctx.function.class_name is not None:
+            own = tuple(
+                i for i, arg in enumerate(node.args) if self._from_own_object(arg.value, ctx)
+            )
+            if own:
+                self.object_args[node] = own
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Subscript):
             owner = _item_owner(node.func.value)
             if isinstance(owner, (cst.Name, cst.Attribute)):
@@ -452,6 +461,11 @@ class _Indexer:
                     made[target.value] = call
                 else:
                     made.pop(target.value, None)
+                owned = self.object_locals.setdefault(ctx.function, set())
+                if value is not None and self._from_own_object(value, ctx):
+                    owned.add(target.value)
+                else:
+                    owned.discard(target.value)
             if scope.kind == "module" and value is not None:
                 self.wanted.add(target)
                 self.bindings.append((target, value, None))
@@ -493,6 +507,25 @@ class _Indexer:
             call = self.local_calls.get(ctx.function, {}).get(value.value)
         if call is not None:
             self.kept_calls[call] = where
+
+    def _from_own_object(self, node: cst.BaseExpression, ctx: _Context, depth: int = 0) -> bool:
+        """Whether ``node`` is computed from the method's ``self`` and constants only."""
+        function = ctx.function
+        if function is None or function.class_name is None or depth > 8:
+            return False
+        if isinstance(node, cst.Name):
+            own = node.value == _first_param_name(function.node)
+            return own or node.value in self.object_locals.get(function, ())
+        if isinstance(node, (cst.Attribute, cst.Subscript)):
+            return self._from_own_object(node.value, ctx, depth + 1)
+        if isinstance(node, cst.BooleanOperation):
+            parts = [node.left, node.right]
+        elif isinstance(node, cst.IfExp):
+            parts = [node.body, node.orelse]
+        else:
+            return False
+        owned = [p for p in parts if not _is_constant(p)]
+        return bool(owned) and all(self._from_own_object(p, ctx, depth + 1) for p in owned)
 
     def _guarded(self, ctx: _Context) -> bool:
         return ctx.function is not None and self.guard_depth.get(ctx.function, 0) > 0
@@ -748,6 +781,7 @@ class _Resolver:
         self.guarded_nodes = indexer.guarded_nodes
         self.miss_nodes = indexer.miss_nodes
         self.kept_calls = indexer.kept_calls
+        self.object_args = indexer.object_args
         self.mutation_extras = indexer.mutation_extras
         self.spans = spans
         self._active: set[int] = set()
@@ -964,6 +998,12 @@ def _dotted(node: Union[cst.Attribute, cst.Name, cst.BaseExpression]) -> str:
     return ""
 
 
+def _is_constant(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Name):
+        return node.value in ("None", "True", "False")
+    return isinstance(node, (cst.Integer, cst.Float, cst.SimpleString))
+
+
 def _called(value: Optional[cst.BaseExpression]) -> Optional[cst.Call]:
     """The call whose result an expression is: ``make()``, ``await make()``, ``x or make()``."""
     for _ in range(4):
@@ -1163,6 +1203,7 @@ def _build_call(
         in_loop=in_loop,
         guarded=node in resolver.guarded_nodes,
         kept=resolver.kept_calls.get(node, ""),
+        object_args=resolver.object_args.get(node, ()),
     )
 
 

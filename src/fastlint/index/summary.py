@@ -61,6 +61,9 @@ class CallSite:
     # ``global``), "self" (an attribute of the method's ``self``/``cls``), "attribute" (of
     # another object) or "item" (``container[key] = ...``).
     kept: str = ""
+    # In a method: the positions of the arguments computed only from the method's own object
+    # and constants (``self.api_base``, or a local set from it): its configuration.
+    object_args: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

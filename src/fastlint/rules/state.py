@@ -434,7 +434,7 @@ class _StateFinder:
         for step in request_functions(self.project):
             caller = step.function
             for call in caller.summary.calls:
-                if call.guarded or not _has_request_data(caller, call.args):
+                if call.guarded or not _has_request_data(caller, call):
                     continue
                 callee = self.project.resolve_callee(call.symbol)
                 if callee is None:
@@ -467,11 +467,15 @@ class _StateFinder:
         return None
 
 
-def _has_request_data(caller: Function, args: tuple[Argument, ...]) -> bool:
+def _has_request_data(caller: Function, call: CallSite) -> bool:
     own = ""
     if caller.summary.class_name is not None:
         own = f"{caller.module.module}.{caller.summary.class_name}{CALL}."
-    return any(arg.star or _is_request_data(arg.value, own) for arg in args)
+    return any(
+        arg.star or _is_request_data(arg.value, own)
+        for index, arg in enumerate(call.args)
+        if index not in call.object_args
+    )
 
 
 def _is_request_data(value: Value, own: str) -> bool:
