@@ -20,11 +20,14 @@ from fastlint.index.positions import positions_of
 from fastlint.index.summary import (
     UNKNOWN,
     Argument,
+    Assignment,
+    AttributeRead,
     Binding,
     CallSite,
     ClassSummary,
     Decorator,
     FunctionSummary,
+    Loop,
     ModuleSummary,
     Mutation,
     Parameter,
@@ -165,6 +168,13 @@ class _PendingFunction:
         self.mutations: list[tuple[cst.BaseExpression, str, cst.CSTNode]] = []
         self.is_generator = False
         self.has_await = False
+        # target name, assigned expression, element position for ``a, b = ...``
+        self.assignments: list[tuple[cst.Name, cst.BaseExpression, Optional[int]]] = []
+        # iterable, target, the loop or comprehension node, whether a comprehension
+        self.loops: list[tuple[cst.BaseExpression, cst.BaseExpression, cst.CSTNode, bool]] = []
+        self.attribute_reads: list[cst.Attribute] = []
+        self.with_items: list[cst.BaseExpression] = []
+        self.ordered_comparisons: list[str] = []
 
 
 class _PendingClass:
@@ -175,6 +185,7 @@ class _PendingClass:
         self.outer = outer
         self.methods: list[str] = []
         self.self_attributes: list[tuple[str, cst.BaseExpression, _Scope]] = []
+        self.annotations: list[tuple[str, cst.BaseExpression]] = []
 
 
 class _Context:
@@ -248,6 +259,8 @@ class _Indexer:
             cst.GeneratorExp: self._comprehension,  # type: ignore[dict-item]
             cst.DictComp: self._comprehension,  # type: ignore[dict-item]
             cst.NamedExpr: self._named_expr,  # type: ignore[dict-item]
+            cst.Attribute: self._attribute,  # type: ignore[dict-item]
+            cst.Comparison: self._comparison,  # type: ignore[dict-item]
             cst.ExceptHandler: self._except_handler,  # type: ignore[dict-item]
             cst.SimpleString: self._leaf,
             cst.ConcatenatedString: self._leaf,
@@ -404,7 +417,8 @@ class _Indexer:
         func = node.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
             self.trailing[func.value] = (func.attr.value, *self.trailing.get(node, ()))
-        self.walk(func, ctx)
+        # A called attribute is a method call, not an attribute read.
+        self.walk(func.value if isinstance(func, cst.Attribute) else func, ctx)
         for arg in node.args:
             self.walk(arg.value, ctx)
 
@@ -566,14 +580,38 @@ class _Indexer:
         for target in node.targets:
             self._walk_target_parts(target.target, ctx)
             self._bind_target(target.target, node.value, ctx)
+            self._record_assignment(target.target, node.value, ctx)
+
+    def _record_assignment(
+        self, target: cst.BaseExpression, value: cst.BaseExpression, ctx: _Context
+    ) -> None:
+        """Keep a function's local assignments, so rules can follow a value through names."""
+        function = ctx.function
+        if function is None or ctx.klass is not None or ctx.scope.kind != "function":
+            return
+        if isinstance(target, cst.Name):
+            function.assignments.append((target, value, None))
+            self.wanted.add(target)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for position, element in enumerate(target.elements):
+                if isinstance(element.value, cst.Name):
+                    function.assignments.append((element.value, value, position))
+                    self.wanted.add(element.value)
 
     def _ann_assign(self, node: cst.AnnAssign, ctx: _Context) -> None:
+        if (
+            ctx.klass is not None
+            and ctx.scope.kind == "class"
+            and isinstance(node.target, cst.Name)
+        ):
+            ctx.klass.annotations.append((node.target.value, node.annotation.annotation))
         self.walk(node.annotation.annotation, ctx)
         if node.value is not None:
             self.walk(node.value, ctx)
         self._walk_target_parts(node.target, ctx)
         if node.value is not None:
             self._bind_target(node.target, node.value, ctx)
+            self._record_assignment(node.target, node.value, ctx)
             if isinstance(node.target, cst.Name) and ctx.scope.kind == "module":
                 target, value, _ = self.bindings[-1]
                 self.bindings[-1] = (target, value, node.annotation.annotation)
@@ -641,6 +679,9 @@ class _Indexer:
             ctx.function.has_await = True
         self.walk(node.iter, ctx)
         self._bind_target(node.target, None, ctx)
+        if ctx.function is not None and ctx.klass is None:
+            ctx.function.loops.append((node.iter, node.target, node, False))
+            self.wanted.add(node)
         inner = _Context(ctx.scope, ctx.function, ctx.klass, True)
         self.walk(node.body, inner)
         if node.orelse is not None:
@@ -727,10 +768,13 @@ class _Indexer:
             ctx.function.has_await = True
         for item in node.items:
             self.walk(item.item, ctx)
+            if ctx.function is not None and ctx.klass is None:
+                ctx.function.with_items.append(item.item)
             if item.asname is not None:
                 target = item.asname.name
                 if isinstance(target, cst.Name):
                     self._bind_target(target, item.item, ctx)
+                    self._record_assignment(target, item.item, ctx)
                 else:
                     self._bind_target(target, None, ctx)
         self.walk(node.body, ctx)
@@ -748,6 +792,9 @@ class _Indexer:
             self.walk(comp.iter, ctx if first else inner)
             first = False
             self._bind_target(comp.target, None, ctx)
+            if ctx.function is not None and ctx.klass is None:
+                ctx.function.loops.append((comp.iter, comp.target, node, True))
+                self.wanted.add(node)
             for condition in comp.ifs:
                 self.walk(condition.test, inner)
             comp = comp.inner_for_in
@@ -760,6 +807,25 @@ class _Indexer:
     def _named_expr(self, node: cst.NamedExpr, ctx: _Context) -> None:
         self.walk(node.value, ctx)
         self._bind_target(node.target, node.value, ctx)
+        self._record_assignment(node.target, node.value, ctx)
+
+    def _attribute(self, node: cst.Attribute, ctx: _Context) -> None:
+        if isinstance(node.value, cst.Name) and ctx.function is not None and ctx.klass is None:
+            ctx.function.attribute_reads.append(node)
+            self.wanted.add(node)
+        self.walk(node.value, ctx)
+
+    def _comparison(self, node: cst.Comparison, ctx: _Context) -> None:
+        if ctx.function is not None and ctx.klass is None:
+            left = node.left
+            for target in node.comparisons:
+                if isinstance(target.operator, _ORDERING_OPERATORS):
+                    for operand in (left, target.comparator):
+                        name = _pure_dotted(operand)
+                        if name:
+                            ctx.function.ordered_comparisons.append(name)
+                left = target.comparator
+        self.walk_children(node, ctx)
 
     def _except_handler(self, node: cst.ExceptHandler, ctx: _Context) -> None:
         if node.type is not None:
@@ -785,6 +851,7 @@ class _Resolver:
         self.mutation_extras = indexer.mutation_extras
         self.spans = spans
         self._active: set[int] = set()
+        self._depth = 0
 
     def span(self, node: cst.CSTNode) -> Span:
         return self.spans.get(node, _NO_SPAN)
@@ -907,15 +974,30 @@ class _Resolver:
         if isinstance(node, cst.Name):
             if node.value in ("True", "False", "None"):
                 return Value("const", literal=node.value)
-            return Value("ref", self.symbol(node, scope))
+            return Value("ref", self.symbol(node, scope), text=node.value)
         if isinstance(node, cst.Attribute):
-            return Value("ref", self.symbol(node, scope))
+            dotted = _pure_dotted(node)
+            return Value(
+                "ref",
+                self.symbol(node, scope),
+                text=dotted or f".{node.attr.value}",
+                receiver=None if dotted else self._nested(node.value, scope),
+            )
         if isinstance(node, cst.Call):
+            func = node.func
+            receiver: Optional[Value] = None
+            text = _pure_dotted(func)
+            if isinstance(func, cst.Attribute):
+                receiver = self._nested(func.value, scope)
+                text = text or f".{func.attr.value}"
             return Value(
                 "call",
-                self.symbol(node.func, scope),
+                self.symbol(func, scope),
                 args=self.arguments(node.args, scope),
                 trailing_calls=self.trailing.get(node, ()),
+                receiver=receiver,
+                text=text,
+                span=self.spans.get(node),
             )
         if isinstance(node, cst.SimpleString):
             evaluated = node.evaluated_value
@@ -930,23 +1012,56 @@ class _Resolver:
             kind = {cst.List: "list", cst.Tuple: "tuple", cst.Set: "set"}[type(node)]
             return Value(kind, elements=tuple(self.value(e.value, scope) for e in node.elements))
         if isinstance(node, cst.Dict):
-            return Value("dict")
+            entries = [e for e in node.elements if isinstance(e, cst.DictElement)]
+            values = tuple(self._nested(e.value, scope) for e in entries)
+            return Value(
+                "dict",
+                elements=values,
+                args=tuple(
+                    Argument(_string_key(e.key), value) for e, value in zip(entries, values)
+                ),
+            )
         if isinstance(node, cst.Lambda):
             return Value("lambda")
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-            return Value("comprehension", elements=(self.value(node.for_in.iter, scope),))
+            element = node.value if isinstance(node, cst.DictComp) else node.elt
+            return Value(
+                "comprehension",
+                elements=(self.value(node.for_in.iter, scope), self._nested(element, scope)),
+            )
         if isinstance(node, cst.Await):
             return Value("await", elements=(self.value(node.expression, scope),))
         if isinstance(node, cst.Subscript):
-            elements = tuple(
-                self.value(e.slice.value, scope)
-                for e in node.slice
-                if isinstance(e.slice, cst.Index)
+            return Value(
+                "subscript",
+                self.symbol(node.value, scope),
+                elements=tuple(self._subscript_element(e.slice, scope) for e in node.slice),
+                receiver=self._nested(node.value, scope),
             )
-            return Value("subscript", self.symbol(node.value, scope), elements=elements)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
             return Value(
                 "union", elements=(self.value(node.left, scope), self.value(node.right, scope))
+            )
+        if isinstance(node, cst.BinaryOperation):
+            return Value(
+                "binop", elements=(self._nested(node.left, scope), self._nested(node.right, scope))
+            )
+        if isinstance(node, cst.BooleanOperation):
+            return Value(
+                "boolop",
+                elements=(self._nested(node.left, scope), self._nested(node.right, scope)),
+            )
+        if isinstance(node, cst.Comparison):
+            return Value(
+                "compare",
+                elements=(
+                    self._nested(node.left, scope),
+                    *(self._nested(c.comparator, scope) for c in node.comparisons),
+                ),
+            )
+        if isinstance(node, cst.IfExp):
+            return Value(
+                "ifexp", elements=(self._nested(node.body, scope), self._nested(node.orelse, scope))
             )
         if isinstance(node, cst.UnaryOperation) and isinstance(
             node.expression, (cst.Integer, cst.Float)
@@ -954,6 +1069,29 @@ class _Resolver:
             inner = self.value(node.expression, scope)
             if isinstance(node.operator, cst.Minus) and isinstance(inner.literal, (int, float)):
                 return Value("num", literal=-inner.literal)
+        return Value("other")
+
+    def _nested(self, node: cst.BaseExpression, scope: _Scope) -> Value:
+        """The value of a sub-expression, cut short in very deep expressions."""
+        if self._depth > 48:
+            return Value("other")
+        self._depth += 1
+        try:
+            return self.value(node, scope)
+        finally:
+            self._depth -= 1
+
+    def _subscript_element(self, element: cst.BaseSlice, scope: _Scope) -> Value:
+        if isinstance(element, cst.Index):
+            return self.value(element.value, scope)
+        if isinstance(element, cst.Slice):
+            parts = (element.lower, element.upper, element.step)
+            return Value(
+                "slice",
+                elements=tuple(
+                    self._nested(p, scope) if p is not None else _NONE_CONST for p in parts
+                ),
+            )
         return Value("other")
 
     def arguments(self, args: Sequence[cst.Arg], scope: _Scope) -> tuple[Argument, ...]:
@@ -968,6 +1106,8 @@ class _Resolver:
 
 
 _NO_SPAN = Span(0, 0, 0, 0)
+_NONE_CONST = Value("const", literal="None")
+_ORDERING_OPERATORS = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
 
 
 def _module_scope(scope: _Scope) -> _Scope:
@@ -996,6 +1136,25 @@ def _dotted(node: Union[cst.Attribute, cst.Name, cst.BaseExpression]) -> str:
     if isinstance(node, cst.Attribute):
         return f"{_dotted(node.value)}.{node.attr.value}"
     return ""
+
+
+def _string_key(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.SimpleString):
+        evaluated = node.evaluated_value
+        return evaluated if isinstance(evaluated, str) else None
+    return None
+
+
+def _pure_dotted(node: cst.BaseExpression) -> str:
+    """``a.b.c`` for a chain of names only; "" for anything else (calls, subscripts)."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return ""
+    parts.append(node.value)
+    return ".".join(reversed(parts))
 
 
 def _is_constant(node: cst.BaseExpression) -> bool:
@@ -1194,8 +1353,9 @@ def build_summary(
 def _build_call(
     node: cst.Call, awaited: bool, in_loop: bool, scope: _Scope, resolver: _Resolver
 ) -> CallSite:
+    func = node.func
     return CallSite(
-        symbol=resolver.symbol(node.func, scope),
+        symbol=resolver.symbol(func, scope),
         span=resolver.span(node),
         args=resolver.arguments(node.args, scope),
         awaited=awaited,
@@ -1204,6 +1364,9 @@ def _build_call(
         guarded=node in resolver.guarded_nodes,
         kept=resolver.kept_calls.get(node, ""),
         object_args=resolver.object_args.get(node, ()),
+        receiver=resolver.value(func.value, scope) if isinstance(func, cst.Attribute) else None,
+        text=_pure_dotted(func)
+        or (f".{func.attr.value}" if isinstance(func, cst.Attribute) else ""),
     )
 
 
@@ -1288,6 +1451,57 @@ def _build_function(fn: _PendingFunction, resolver: _Resolver) -> FunctionSummar
         span=name_span,
         def_line=name_span.line,
         first_line=first_line,
+        assignments=tuple(
+            Assignment(
+                target.value, resolver.value(value, fn.scope), resolver.span(target), position
+            )
+            for target, value, position in fn.assignments
+        ),
+        loops=tuple(
+            Loop(
+                resolver.value(iterable, fn.scope),
+                tuple(_target_names(target)),
+                resolver.span(loop),
+                comprehension,
+            )
+            for iterable, target, loop, comprehension in fn.loops
+        ),
+        attribute_reads=tuple(
+            AttributeRead(read.value.value, read.attr.value, resolver.span(read))
+            for read in fn.attribute_reads
+            if isinstance(read.value, cst.Name) and _is_local(read.value.value, fn.scope)
+        ),
+        ordered_comparisons=tuple(sorted(set(fn.ordered_comparisons))),
+        return_annotation=_return_annotation(node, fn.outer, resolver),
+        with_items=tuple(resolver.value(item, fn.scope) for item in fn.with_items),
+    )
+
+
+def _return_annotation(
+    node: cst.FunctionDef, scope: _Scope, resolver: _Resolver
+) -> Optional[Value]:
+    if node.returns is None:
+        return None
+    annotation = node.returns.annotation
+    inner = _unwrap_annotation(annotation)
+    return resolver.value(inner if inner is not None else annotation, scope)
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _target_names(element.value)]
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
+
+
+def _is_local(name: str, scope: _Scope) -> bool:
+    """A parameter or variable of the function itself (not ``self``, imports or defs)."""
+    entries = scope.bindings.get(name)
+    return bool(entries) and all(
+        kind not in ("self", "cls", "import", "def") for kind, _ in entries or ()
     )
 
 
@@ -1312,4 +1526,7 @@ def _build_class(cls: _PendingClass, resolver: _Resolver) -> ClassSummary:
         methods=tuple(cls.methods),
         attributes=tuple((name, tuple(values)) for name, values in sorted(attributes.items())),
         span=resolver.span(node.name),
+        annotations=tuple(
+            (name, resolver.value(annotation, cls.outer)) for name, annotation in cls.annotations
+        ),
     )

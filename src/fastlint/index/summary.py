@@ -22,8 +22,12 @@ class Value:
     """What an expression is, as far as the rules care.
 
     ``kind`` is one of: ``ref`` (a name or attribute chain), ``call``, ``str``, ``num``,
-    ``const`` (True/False/None), ``list``, ``tuple``, ``set``, ``dict``, ``lambda``,
-    ``comprehension``, ``await``, ``other``.
+    ``const`` (True/False/None), ``list``, ``tuple``, ``set``, ``dict`` (``elements``: its
+    values; ``args``: the same, keyed by their string keys), ``lambda``, ``comprehension``
+    (``elements``: the first iterable, then the element), ``await``, ``subscript``
+    (``elements``: the index, a ``slice`` for ``x[a:b]`` with lower, upper and step, missing
+    parts as ``const`` None), ``union``, ``compare`` and ``boolop`` and ``binop``
+    (``elements``: the operands), ``ifexp`` (``elements``: the two outcomes), ``other``.
     """
 
     kind: str
@@ -34,6 +38,11 @@ class Value:
     span: Optional[Span] = None
     # For a call: the method chain hanging off it, e.g. ``.limit(10).all()``.
     trailing_calls: tuple[str, ...] = ()
+    # For a method call or a subscript: the object it applies to, so a chain such as
+    # ``db.query(X).limit(10).all()`` can be read link by link, arguments included.
+    receiver: Optional[Value] = None
+    # For a ref: the dotted source text (``item.owner``), which names locals the symbol cannot.
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,8 @@ class CallSite:
     # In a method: the positions of the arguments computed only from the method's own object
     # and constants (``self.api_base``, or a local set from it): its configuration.
     object_args: tuple[int, ...] = ()
+    receiver: Optional[Value] = None  # for a method call: the object, e.g. ``client``
+    text: str = ""  # the callee as written (``db.query``), or ``.all`` on a computed object
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,35 @@ class Mutation:
 
 
 @dataclass(frozen=True)
+class Assignment:
+    """``name = value`` in a function; also ``with ... as name`` and ``name := value``."""
+
+    name: str
+    value: Value
+    span: Span  # the target name
+    position: Optional[int] = None  # for ``a, b = value``: which element of the value
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A ``for`` loop, or one ``for`` clause of a comprehension."""
+
+    iterable: Value
+    targets: tuple[str, ...]  # the names the loop binds
+    span: Span  # the whole statement or comprehension
+    comprehension: bool
+
+
+@dataclass(frozen=True)
+class AttributeRead:
+    """``name.attribute`` read (not called) in a function, ``name`` a local or parameter."""
+
+    name: str
+    attribute: str
+    span: Span
+
+
+@dataclass(frozen=True)
 class FunctionSummary:
     qualname: str  # ``get_user``, ``UserService.get``, ``outer.<locals>.inner``
     name: str
@@ -119,6 +159,12 @@ class FunctionSummary:
     span: Span  # the function name
     def_line: int  # the line of ``def`` (after decorators)
     first_line: int  # the first line, decorators included
+    assignments: tuple[Assignment, ...] = ()
+    loops: tuple[Loop, ...] = ()
+    attribute_reads: tuple[AttributeRead, ...] = ()
+    ordered_comparisons: tuple[str, ...] = ()  # dotted names compared with <, <=, > or >=
+    return_annotation: Optional[Value] = None  # ``-> list[Item]``, unwrapped like parameters
+    with_items: tuple[Value, ...] = ()  # what ``with`` / ``async with`` enter, e.g. a semaphore
 
 
 @dataclass(frozen=True)
@@ -132,6 +178,8 @@ class ClassSummary:
     # attribute -> values assigned to it, in the class body or as ``self.attr = ...``
     attributes: tuple[tuple[str, tuple[Value, ...]], ...]
     span: Span
+    # name -> annotation as written in the class body (``limit: int = 10``), for model fields
+    annotations: tuple[tuple[str, Value], ...] = ()
 
 
 @dataclass(frozen=True)
