@@ -59,7 +59,7 @@ app = FastAPI()
 @app.get("/")
 async def index() -> None:
     time.sleep(1)
-    requests.get("https://example.com")
+    requests.get("http://a", timeout=1)
 """
 
 CLEAN_APP = """\

@@ -476,3 +476,15 @@ def test_unknown_format() -> None:
     assert OUTPUT_FORMATS == ("concise", "full", "json", "sarif", "github")
     with pytest.raises(ValueError, match="unknown output format 'xml'"):
         run([SLEEP], "xml")
+
+
+def test_sarif_levels() -> None:
+    from fastlint.report.sarif import level_for
+
+    # An unpaginated child collection is a judgement call: a note, not a warning.
+    assert [level_for(code) for code in ("FLT001", "FLT101", "FLT401", "FLT402")] == [
+        "error",
+        "warning",
+        "warning",
+        "note",
+    ]

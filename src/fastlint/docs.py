@@ -11,6 +11,8 @@ _FAMILIES = {
     "FLT1": "FLT1xx: event-loop blocking",
     "FLT2": "FLT2xx: process-local state",
     "FLT3": "FLT3xx: per-request connections and clients",
+    "FLT4": "FLT4xx: unpaginated list endpoints",
+    "FLT5": "FLT5xx: resource bounds and round trips",
 }
 
 

@@ -9,9 +9,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from fastlint.index.symbols import CALL, split_symbol
+
+if TYPE_CHECKING:
+    from fastlint.catalog.bounds import BoundsKnowledge
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -149,7 +152,12 @@ class Catalog:
         types: Mapping[str, str],
         connections: Iterable[ConnectionConstructor] = (),
         state: Optional[StateKnowledge] = None,
+        bounds: Optional[BoundsKnowledge] = None,
     ) -> None:
+        # Imported here: the bounds module builds on this one.
+        from fastlint.catalog.bounds import BoundsKnowledge
+
+        self.bounds = bounds if bounds is not None else BoundsKnowledge()
         self.blocking = tuple(blocking)
         self.types = dict(types)
         self.connections = tuple(connections)
@@ -361,12 +369,27 @@ def _builtin_data() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-CATALOG_KEYS = ("blocking-calls", "types", "connection-constructors", "state", "memoizers")
+CATALOG_KEYS = (
+    "blocking-calls",
+    "types",
+    "connection-constructors",
+    "state",
+    "memoizers",
+    # FLT4xx and FLT5xx, read by fastlint.catalog.bounds
+    "pagination",
+    "queries",
+    "compression",
+    "concurrency",
+    "outbound-calls",
+)
 
 
 def load_catalog(extension: Optional[Mapping[str, Any]] = None, origin: str = "config") -> Catalog:
     """The built-in catalog plus a user's ``[tool.fastlint.catalog]`` table."""
+    from fastlint.catalog.bounds import bounds_from_data
+
     data = _builtin_data()
+    bounds = bounds_from_data(data, "built-in catalog")
     blocking = _blocking_from_data(data["blocking-calls"], "built-in catalog")
     types = _types_from_data(data["types"], "built-in catalog")
     connections = _connections_from_data(data["connection-constructors"], "built-in catalog")
@@ -381,4 +404,5 @@ def load_catalog(extension: Optional[Mapping[str, Any]] = None, origin: str = "c
         state = _state_from_data(
             extension.get("state", {}), extension.get("memoizers", {}), origin, state
         )
-    return Catalog(blocking, types, connections, state)
+        bounds = bounds_from_data(extension, origin, bounds)
+    return Catalog(blocking, types, connections, state, bounds)

@@ -15,12 +15,16 @@ INFORMATION_URI = "https://github.com/fastlint/fastlint"
 RULES_DOC_URI = "https://github.com/fastlint/fastlint/blob/main/docs/rules.md#"
 SRCROOT = "%SRCROOT%"
 
-# Codes reported at level "error"; every other rule is a "warning".
+# Codes reported at level "error", and at level "note" (judgement calls a project may well
+# accept, such as an unpaginated child collection); every other rule is a "warning".
 ERROR_CODES = frozenset({"FLT001"})
+NOTE_CODES = frozenset({"FLT402"})
 
 
 def level_for(code: str) -> str:
-    return "error" if code in ERROR_CODES else "warning"
+    if code in ERROR_CODES:
+        return "error"
+    return "note" if code in NOTE_CODES else "warning"
 
 
 def _artifact_location(path: str) -> dict[str, Any]:

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from fastlint.project import ProjectModel
 from fastlint.rules.base import Example, RawFinding, Rule
 from fastlint.rules.blocking import BLOCKING_RULES
+from fastlint.rules.bounds import BOUNDS_RULES
 from fastlint.rules.connections import CONNECTION_RULES
 from fastlint.rules.meta import META_RULES
+from fastlint.rules.responses import RESPONSE_RULES
 from fastlint.rules.state import STATE_RULES
 
 
@@ -53,6 +55,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     *BLOCKING_RULES,
     *STATE_RULES,
     *CONNECTION_RULES,
+    *RESPONSE_RULES,
+    *BOUNDS_RULES,
 )
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 
