@@ -1,6 +1,6 @@
 """Shop API: a small FastAPI app full of the mistakes fastlint looks for.
 
-Every finding is marked in the code with a comment starting with its code (``FLT1``,
-``FLT2``, ``FLT3``); ``# OK:`` marks the right way to do the same thing, which fastlint
-leaves alone; ``# LATER:`` marks patterns that future rule families will report.
+Every finding is marked in the code with a comment starting with its code (``FLT1``
+to ``FLT5``); ``# OK:`` marks the right way to do the same thing, which fastlint leaves
+alone.
 """

@@ -8,6 +8,7 @@ from app.config import MAINTENANCE_FLAG
 from app.errors import OutOfStockError
 from app.routers import admin, items, stores, users
 
+# FLT503: the app serves lists but compresses no response (no GZipMiddleware).
 app = FastAPI(title="Shop API")
 requests_served = 0  # FLT202: a counter rebound by maintenance_mode(), per worker
 app.include_router(items.router)

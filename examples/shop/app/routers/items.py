@@ -1,8 +1,8 @@
 from decimal import Decimal
 
 import requests
-from fastapi import APIRouter, Depends, HTTPException, UploadFile
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, HTTPException, Query, UploadFile
+from sqlalchemy.orm import Session, selectinload
 
 from app.config import MEDIA_BUCKET, SUPPLIER_API
 from app.db import get_db
@@ -24,8 +24,28 @@ items_db: dict[int, dict] = {}
 @router.get("/", response_model=list[ItemOut])
 def list_items(db: Session = Depends(get_db)):
     # OK: a sync `def` route runs in the threadpool, so the query does not block the loop.
-    # LATER: returns the whole table: no limit/offset, no pagination.
+    # FLT401 (on the decorator): returns the whole table: no limit/offset, no pagination.
     return db.query(Item).all()
+
+
+@router.get("/with-owners")
+def list_items_with_owners(
+    offset: int = 0, limit: int = Query(50, le=200), db: Session = Depends(get_db)
+):
+    # OK: paginated, with an upper bound on `limit`.
+    items = db.query(Item).order_by(Item.id).offset(offset).limit(limit).all()
+    # FLT502: Item.owner is a lazy relationship: one more query per item (N+1).
+    return [{"sku": item.sku, "owner": item.owner.email} for item in items]
+
+
+@router.get("/with-owners/eager")
+def list_items_with_owners_eager(
+    offset: int = 0, limit: int = Query(50, le=200), db: Session = Depends(get_db)
+):
+    # OK: selectinload() fetches the owners of the whole page in one more query.
+    query = db.query(Item).options(selectinload(Item.owner)).order_by(Item.id)
+    items = query.offset(offset).limit(limit).all()
+    return [{"sku": item.sku, "owner": item.owner.email} for item in items]
 
 
 @router.get("/{item_id}", response_model=PricedItem)

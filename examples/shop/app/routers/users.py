@@ -5,8 +5,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
 from app.db import get_db
-from app.models import User
-from app.schemas import Token, UserIn, UserOut
+from app.models import Item, User
+from app.schemas import ItemOut, Token, UserIn, UserOut
 from app.services.auth import authenticate_user, create_access_token, get_current_user, hash_password
 from app.services.mail import send_email, send_welcome_email
 
@@ -16,7 +16,15 @@ router = APIRouter(prefix="/users", tags=["users"])
 @router.get("/", response_model=list[UserOut])
 def list_users(skip: int = 0, limit: int = 50, db: Session = Depends(get_db)):
     # OK: sync route, runs in the threadpool; and it is paginated.
+    # FLT501 (on `limit`): but with no upper bound: `?limit=10000000` returns every user.
     return db.query(User).order_by(User.id).offset(skip).limit(limit).all()
+
+
+@router.get("/me/items", response_model=list[ItemOut])
+def my_items(user: User = Depends(get_current_user), db: Session = Depends(get_db)):
+    # FLT402 (on the decorator): every item of the current user, unpaginated. A collection
+    # scoped to a parent or the user is often small, hence a code of its own.
+    return db.query(Item).filter(Item.owner_id == user.id).all()
 
 
 @router.post("/", response_model=UserOut, status_code=201)
