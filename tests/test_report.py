@@ -166,7 +166,7 @@ def test_full_with_chain_related_and_blank_line_between() -> None:
         "6 |     return await build_response(\n"
         "  |                  ^^^^^^^^^^^^^^^\n"
         "  |\n"
-        "  = also: CACHE.append() [app/cache.py:9] → CACHE.clear() [app/admin.py:21]\n"
+        "  = also: CACHE.append() [app/cache.py:9], CACHE.clear() [app/admin.py:21]\n"
     )
 
 

@@ -7,6 +7,7 @@ on the event loop.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Callable, Optional, TypeVar, cast
@@ -36,6 +37,7 @@ _DEPENDS = (
 _BASE_HTTP_MIDDLEWARE = "starlette.middleware.base.BaseHTTPMiddleware"
 _STREAMING_RESPONSES = ("starlette.responses.StreamingResponse",)
 _BACKGROUND_TASK_ADDERS = ("starlette.background.BackgroundTasks().add_task",)
+_THREAD_DECORATORS = ("asgiref.sync.sync_to_async", "asyncer.asyncify", "aiofiles.os.wrap")
 _TYPE_WRAPPERS = ("typing.Annotated", "typing_extensions.Annotated", "typing.Optional")
 _BACKGROUND_TASK_TYPES = ("starlette.background.BackgroundTask",)
 
@@ -142,6 +144,7 @@ class ProjectModel:
             for binding in summary.bindings:
                 table.setdefault(binding.name, []).append(binding.value)
             self._bindings[summary.module] = table
+        self._aliases = self._source_root_aliases()
         self._memo = _Memo()
         self._event_loop: Optional[dict[str, str]] = None
         self._routes: Optional[list[Route]] = None
@@ -163,6 +166,9 @@ class ProjectModel:
             if depth > 24 or not tokens:
                 return Resolved("opaque", join_symbol(tokens))
             module_end = self._module_prefix(tokens)
+            if module_end == 0 and self._aliases:
+                tokens = self._with_module_aliases(tokens)
+                module_end = self._module_prefix(tokens)
             if module_end == 0:
                 tokens = self.catalog.rewrite(tokens)
                 return Resolved("external", join_symbol(tokens))
@@ -202,14 +208,70 @@ class ProjectModel:
                 best = index + 1
         return best
 
+    def _source_root_aliases(self) -> dict[str, str]:
+        """Other names a module is imported by: relative to the folder of the module that
+        makes the FastAPI app (often run from there) and to ``src/``, when unambiguous.
+        ``from utils import x`` then finds ``newsee/utils.py`` whatever ``__init__.py``
+        files lie around."""
+        roots = {os.path.join(self.root, "src")} if self.root else set()
+        for summary in self.modules.values():
+            if any(
+                b.value.kind == "call" and b.value.symbol in _APP_TYPES for b in summary.bindings
+            ):
+                roots.add(os.path.dirname(summary.path))
+        candidates: dict[str, set[str]] = {}
+        for name, summary in self.modules.items():
+            for root in roots:
+                relative = os.path.relpath(summary.path, root)
+                if relative.startswith(os.pardir) or os.path.isabs(relative):
+                    continue
+                parts = relative[: -len(".py")].split(os.sep) if relative.endswith(".py") else []
+                if summary.is_package:
+                    parts = parts[:-1]
+                if parts and all(p.isidentifier() for p in parts):
+                    alias = ".".join(parts)
+                    if alias != name:
+                        candidates.setdefault(alias, set()).add(name)
+        return {
+            alias: next(iter(names))
+            for alias, names in candidates.items()
+            if len(names) == 1 and alias not in self.modules
+        }
+
+    def _with_module_aliases(self, tokens: list[str]) -> list[str]:
+        """``utils.x`` → ``newsee.utils.x`` when only an alias names the module."""
+        dotted = ""
+        found: Optional[tuple[int, str]] = None
+        for index, token in enumerate(tokens):
+            if token == CALL:
+                break
+            dotted = f"{dotted}.{token}" if dotted else token
+            real = self._aliases.get(dotted)
+            if real is not None:
+                found = (index + 1, real)
+        if found is None:
+            return tokens
+        end, real = found
+        return [*real.split("."), *tokens[end:]]
+
     def _after_function(self, key: str, rest: list[str], depth: int) -> Resolved:
         function = self.functions.get(key)
         if function is None:
             return Resolved("opaque", join_symbol([*split_symbol(key), *rest]))
         if not rest:
             return Resolved("function", key, function=function)
+        if rest[0] == "<locals>" and len(rest) > 1:
+            return self._after_function(f"{key}.<locals>.{rest[1]}", rest[2:], depth)
         if rest[0] == CALL:
             returned = _single_symbol(function.summary.returns)
+            declared = function.summary.return_annotation
+            if (
+                returned is None
+                and declared is not None
+                and declared.kind == "ref"
+                and declared.symbol
+            ):
+                returned = f"{declared.symbol}{CALL}"  # ``-> Account``: trust the declaration
             if returned is None:
                 return Resolved("opaque", join_symbol([*split_symbol(key), *rest]))
             return self._resolve([*split_symbol(returned), *rest[1:]], depth + 1)
@@ -362,6 +424,9 @@ class ProjectModel:
         tokens = split_symbol(symbol)
         for _ in range(16):
             module_end = self._module_prefix(tokens)
+            if module_end == 0 and self._aliases:
+                tokens = self._with_module_aliases(tokens)
+                module_end = self._module_prefix(tokens)
             if module_end == 0 or module_end + 1 != len(tokens):
                 return None
             module, name = ".".join(tokens[:module_end]), tokens[module_end]
@@ -658,6 +723,16 @@ class ProjectModel:
                 if generator is not None and generator.summary.is_generator:
                     yield generator
 
+    def runs_in_thread(self, function: Function) -> bool:
+        """A sync function wrapped by a decorator that runs it in a thread when called
+        (``@sync_to_async``, ``@asyncify``): calling it blocks nobody."""
+        for decorator in function.summary.decorators:
+            value = decorator.value
+            symbol = value.symbol if value.kind in ("ref", "call") else ""
+            if symbol and self.resolve(symbol).symbol in _THREAD_DECORATORS:
+                return True
+        return False
+
     def is_called_in_project(self, function: Function) -> bool:
         """Whether any project code calls the function directly (not as FastAPI does)."""
         if self._called is None:
@@ -691,14 +766,19 @@ class ProjectModel:
         for key in sorted(loop):
             function = self.functions[key]
             for call in function.summary.calls:
-                if call.awaited:
+                if call.awaited or call.fills_missing:
                     continue
                 direct = self._direct_blocking(call)
                 if direct is not None:
                     sites.append(BlockingSite(function, call, direct[0], direct[1]))
                     continue
                 callee = self.resolve_callee(call.symbol)
-                if callee is None or callee.summary.is_async or callee.summary.is_generator:
+                if (
+                    callee is None
+                    or callee.summary.is_async
+                    or callee.summary.is_generator
+                    or self.runs_in_thread(callee)
+                ):
                     continue
                 for (_, blocking, label), chain in sorted(
                     leaves.get(callee.key, {}).items(), key=lambda item: (len(item[1]), item[0][0])
@@ -713,7 +793,7 @@ class ProjectModel:
         if resolved.kind != "external":
             return None
         blocking = self.catalog.blocking_call(resolved.symbol)
-        if blocking is None:
+        if blocking is None or blocking.is_quick(call.args):
             return None
         return blocking, _display_call(resolved.symbol)
 
@@ -733,6 +813,7 @@ class ProjectModel:
                     callee is not None
                     and not callee.summary.is_async
                     and not callee.summary.is_generator
+                    and not self.runs_in_thread(callee)
                     and callee.key not in reachable
                 ):
                     reachable[callee.key] = callee
@@ -744,6 +825,8 @@ class ProjectModel:
             function = reachable[key]
             table: dict[Leaf, tuple[tuple[Function, CallSite], ...]] = {}
             for call in function.summary.calls:
+                if call.fills_missing:
+                    continue  # a default filled in only when missing: maybe never
                 direct = self._direct_blocking(call)
                 if direct is not None:
                     leaf_key = f"{function.module.path}:{call.span.line}:{call.span.column}"

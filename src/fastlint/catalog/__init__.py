@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Optional
 
+from fastlint.index.summary import Argument
 from fastlint.index.symbols import CALL, split_symbol
 
 if TYPE_CHECKING:
@@ -69,6 +70,23 @@ class BlockingCall:
     patterns: tuple[str, ...]
     excludes: tuple[str, ...]
     instead: str
+    # A literal argument below this bound makes the call quick: ``time.sleep(0)`` yields,
+    # ``pbkdf2_hmac(..., 1000)`` is no password hash. (position, keyword, bound)
+    quick_below: Optional[tuple[int, str, float]] = None
+
+    def is_quick(self, args: Sequence[Argument]) -> bool:
+        if self.quick_below is None:
+            return False
+        position, keyword, bound = self.quick_below
+        positional = [a for a in args if a.keyword is None and not a.star]
+        chosen = positional[position] if position < len(positional) else None
+        for arg in args:
+            if arg.keyword == keyword:
+                chosen = arg
+        if chosen is None:
+            return False
+        literal = chosen.value.literal
+        return chosen.value.kind == "num" and isinstance(literal, (int, float)) and literal < bound
 
 
 @dataclass(frozen=True)
@@ -258,7 +276,7 @@ def _blocking_from_data(items: Any, origin: str) -> list[BlockingCall]:
         where = f"{origin}: blocking-calls[{index}]"
         if not isinstance(item, dict):
             raise CatalogError(f"{where} must be a table")
-        unknown = set(item) - {"kind", "calls", "except", "instead"}
+        unknown = set(item) - {"kind", "calls", "except", "instead", "quick-below"}
         if unknown:
             raise CatalogError(f"{where}: unknown key {sorted(unknown)[0]!r}")
         kind = item.get("kind", "custom")
@@ -273,7 +291,20 @@ def _blocking_from_data(items: Any, origin: str) -> list[BlockingCall]:
             raise CatalogError(f"{where}: 'except' must be an array of strings")
         if not isinstance(instead, str):
             raise CatalogError(f"{where}: 'instead' must be a string")
-        out.append(BlockingCall(kind, tuple(calls), tuple(excludes), instead))
+        quick = item.get("quick-below")
+        quick_below: Optional[tuple[int, str, float]] = None
+        if quick is not None:
+            if (
+                not isinstance(quick, dict)
+                or set(quick) != {"position", "keyword", "value"}
+                or not isinstance(quick["position"], int)
+                or not isinstance(quick["keyword"], str)
+                or not isinstance(quick["value"], (int, float))
+            ):
+                shape = '{ position = N, keyword = "name", value = X }'
+                raise CatalogError(f"{where}: 'quick-below' must be {shape}")
+            quick_below = (quick["position"], quick["keyword"], float(quick["value"]))
+        out.append(BlockingCall(kind, tuple(calls), tuple(excludes), instead, quick_below))
     return out
 
 

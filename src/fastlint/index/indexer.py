@@ -36,6 +36,10 @@ from fastlint.index.summary import (
 from fastlint.index.symbols import CALL, join_symbol
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# Functions whose positional arguments must be awaitables (asyncio, anyio, task groups).
+_AWAITABLE_CONSUMERS = frozenset(
+    {"gather", "wait_for", "create_task", "ensure_future", "shield", "run_coroutine_threadsafe"}
+)
 
 # Fields that never hold code: skipping them is most of the speed of the walk.
 _NON_CODE_FIELDS = frozenset(
@@ -227,6 +231,7 @@ class _Indexer:
         self.guarded_nodes: set[cst.CSTNode] = set()
         self.miss_depth: dict[_PendingFunction, int] = {}
         self.miss_nodes: set[cst.CSTNode] = set()
+        self.default_fills: set[cst.Call] = set()
         self.kept_calls: dict[cst.Call, str] = {}
         # mutation node -> (value assigned or added, method of an "itemcall")
         self.mutation_extras: dict[cst.CSTNode, tuple[Optional[cst.BaseExpression], str]] = {}
@@ -394,6 +399,11 @@ class _Indexer:
 
     def _call(self, node: cst.Call, ctx: _Context) -> None:
         awaited = node in self.awaited
+        if _dotted(node.func).rpartition(".")[2] in _AWAITABLE_CONSUMERS:
+            # ``asyncio.gather(f(), g())``: f() and g() make awaitables, they block nobody.
+            for arg in node.args:
+                if arg.keyword is None and isinstance(arg.value, cst.Call):
+                    self.awaited.add(arg.value)
         self.wanted.add(node)
         if self._guarded(ctx):
             self.guarded_nodes.add(node)
@@ -689,6 +699,7 @@ class _Indexer:
 
     def _if(self, node: cst.If, ctx: _Context) -> None:
         self.walk(node.test, ctx)
+        self._note_default_fills(node)
         function = ctx.function
         unset = function is not None and self._lazy_guard(node.test, ctx, unset=True)
         missing = function is not None and _miss_guard(node.test, unset=True)
@@ -709,6 +720,24 @@ class _Indexer:
                 self.guard_depth[function] = self.guard_depth.get(function, 0) + 1
             if _miss_guard(node.test, unset=False):
                 self.miss_depth[function] = self.miss_depth.get(function, 0) + 1
+
+    def _note_default_fills(self, node: cst.If) -> None:
+        """``if x is None: x = compute()`` (also ``if not x:``, ``if d.get(k) is None: d[k] =``):
+        ``compute()`` runs only when the value is missing, which callers may never let happen."""
+        tested = _tested_for_missing(node.test)
+        if tested is None or not isinstance(node.body, cst.IndentedBlock):
+            return
+        for statement in node.body.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if (
+                    isinstance(small, cst.Assign)
+                    and len(small.targets) == 1
+                    and isinstance(small.value, cst.Call)
+                    and _same_place(small.targets[0].target, tested)
+                ):
+                    self.default_fills.add(small.value)
 
     def _lazy_guard(self, test: cst.BaseExpression, ctx: _Context, *, unset: bool) -> bool:
         """Whether ``test`` holds when a global or ``self`` attribute is unset (``unset``), or
@@ -845,6 +874,7 @@ class _Resolver:
         self.module_name = indexer.module_name
         self.trailing = indexer.trailing
         self.guarded_nodes = indexer.guarded_nodes
+        self.default_fills = indexer.default_fills
         self.miss_nodes = indexer.miss_nodes
         self.kept_calls = indexer.kept_calls
         self.object_args = indexer.object_args
@@ -1205,6 +1235,41 @@ def _miss_guard(test: cst.BaseExpression, *, unset: bool) -> bool:
     return not unset and _looked_up(test)
 
 
+def _tested_for_missing(test: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """``x`` in ``x is None``, ``x == None`` and ``not x``."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return test.expression
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comparison = test.comparisons[0]
+        right = comparison.comparator
+        if (
+            isinstance(comparison.operator, (cst.Is, cst.Equal))
+            and isinstance(right, cst.Name)
+            and right.value == "None"
+        ):
+            return test.left
+    return None
+
+
+def _same_place(target: cst.BaseExpression, tested: cst.BaseExpression) -> bool:
+    """Whether assigning ``target`` fills what ``tested`` read: the same expression, or
+    ``d[k]`` for ``d.get(k)``."""
+    if target.deep_equals(tested):
+        return True
+    if (
+        isinstance(tested, cst.Call)
+        and isinstance(tested.func, cst.Attribute)
+        and tested.func.attr.value == "get"
+        and tested.args
+        and isinstance(target, cst.Subscript)
+        and len(target.slice) == 1
+        and isinstance(target.slice[0].slice, cst.Index)
+    ):
+        key = target.slice[0].slice.value
+        return target.value.deep_equals(tested.func.value) and key.deep_equals(tested.args[0].value)
+    return False
+
+
 def _looked_up(node: cst.BaseExpression) -> bool:
     """A value that may be missing: a name, an item, or ``something.get(...)``."""
     if isinstance(node, (cst.Name, cst.Subscript)):
@@ -1362,6 +1427,7 @@ def _build_call(
         trailing_calls=resolver.trailing.get(node, ()),
         in_loop=in_loop,
         guarded=node in resolver.guarded_nodes,
+        fills_missing=node in resolver.default_fills,
         kept=resolver.kept_calls.get(node, ""),
         object_args=resolver.object_args.get(node, ()),
         receiver=resolver.value(func.value, scope) if isinstance(func, cst.Attribute) else None,

@@ -66,6 +66,8 @@ class CallSite:
     # Inside ``if x is None:`` (or ``if not x:``, or after ``if x is not None: return x``) where
     # ``x`` is a global or an attribute of ``self``: work done once, when first needed.
     guarded: bool = False
+    # ``x = f()`` under ``if x is None:``: runs only when the value is missing, maybe never.
+    fills_missing: bool = False
     # Where the call's result is stored when not in a local variable: "global" (a name declared
     # ``global``), "self" (an attribute of the method's ``self``/``cls``), "attribute" (of
     # another object) or "item" (``container[key] = ...``).

@@ -17,9 +17,9 @@ def _style(text: str, color: bool, *, fg: str | None = None, bold: bool = False)
     return click.style(text, fg=fg, bold=bold) if color else text
 
 
-def format_steps(steps: Sequence[ChainStep]) -> str:
-    """``label [path:line]`` for each step, joined by arrows."""
-    return " → ".join(f"{step.label} [{step.path}:{step.line}]" for step in steps)
+def format_steps(steps: Sequence[ChainStep], separator: str = " → ") -> str:
+    """``label [path:line]`` for each step: a chain joined by arrows, a list by commas."""
+    return separator.join(f"{step.label} [{step.path}:{step.line}]" for step in steps)
 
 
 def _snippet(finding: Finding, lines: Sequence[str] | None, color: bool) -> list[str]:
@@ -55,7 +55,7 @@ def _block(finding: Finding, lines: Sequence[str] | None, color: bool) -> str:
     if finding.chain:
         out.append(_note("chain", format_steps(finding.chain), color))
     if finding.related:
-        out.append(_note("also", format_steps(finding.related), color))
+        out.append(_note("also", format_steps(finding.related, ", "), color))
     if finding.fix is not None:
         out.append(_note(f"fix ({finding.fix.safety})", finding.fix.title, color))
     return "\n".join(out) + "\n"

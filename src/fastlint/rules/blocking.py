@@ -32,7 +32,16 @@ the blocking work starts, with the chain that leads to it:
 
 Work handed to a thread is not reported: a function *passed* (not called) to
 `asyncio.to_thread`, `run_in_threadpool`, `anyio.to_thread.run_sync` or
-`loop.run_in_executor`, or called inside a lambda given to them.
+`loop.run_in_executor`, or called inside a lambda given to them, and a sync function
+decorated with `@sync_to_async` or `@asyncify`.
+
+fastlint stays silent where it cannot be sure: an object whose type it cannot tell (it
+never decides from a variable's name), calls given to `asyncio.gather`, `wait_for` or
+`create_task` (they must make awaitables), a value computed only when it is missing
+(`if x is None: x = load()`, which callers may never let happen), a sync generator
+(it does no work until iterated, and Starlette iterates it in a thread), and calls that
+are quick by their literal arguments (`time.sleep(0)`, a `pbkdf2_hmac` with a few
+thousand iterations).
 
 ## Options
 The calls come from fastlint's catalog. Add your own under `[tool.fastlint.catalog]`:
@@ -43,7 +52,15 @@ The calls come from fastlint's catalog. Add your own under `[tool.fastlint.catal
 kind = "http"
 calls = ["mylib.client.fetch", "mylib.Client().{get,post}"]
 instead = "await mylib.client.afetch(...)"
+# optional: a literal argument below this value makes the call quick (not reported)
+quick-below = { position = 0, keyword = "timeout", value = 0.01 }
+
+[tool.fastlint.catalog.types]
+"mylib.make_client()" = "mylib.Client()"   # what a factory returns
 ```
+In symbols, `()` marks a call: `mylib.Client().get` is the `get` method of an object made
+by `mylib.Client(...)`. In patterns, `{a,b}` is any of the names, `*` any one name and
+`**` any run of names.
 """
 
 
