@@ -7,6 +7,7 @@ run and a serial one give the same summaries in the same order.
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 import os
 import re
@@ -24,9 +25,11 @@ from fastlint.noqa import read_suppressions
 # Below these, starting worker processes costs more than it saves.
 MIN_FILES_FOR_POOL = 8
 MIN_BYTES_FOR_POOL = 128 * 1024  # about a quarter of a second of parsing
-# libcst's parser leaves reference cycles behind, so the collector must run, but its
-# default thresholds make it run hundreds of times per file.
-_GC_THRESHOLD = (50_000, 50, 100)
+# libcst's parser leaves reference cycles behind: a file's whole tree lingers until the
+# collector finds it. Left to its thresholds, the collector runs hundreds of times per file,
+# scanning the tree being built, yet lets trees pile up in the oldest generation. So while
+# indexing it is off, and each file's garbage is collected once, right after the file.
+_FULL_COLLECTION_EVERY = 64  # files, in a worker: for cycles that outlived their file
 _CLAIM_POLL_SECONDS = 0.01
 SETTLE_MIN_FILES = 200
 
@@ -121,17 +124,22 @@ def _index_one(task: _Task, cache: Optional[Cache]) -> IndexResult:
     summary = summarise(task.path, source, task.module_name)
     if cache is not None and task.key is not None:
         cache.store(cache.summary_path(task.key), summary)
+    # The young generations only: this file's tree, not the summaries made before it.
+    gc.collect(1)
     return summary
 
 
 _worker_cache: Optional[Cache] = None
 
 
+_worker_files = itertools.count(1)
+
+
 def _worker_init(cache: Optional[Cache]) -> None:
     global _worker_cache
     _worker_cache = cache
     gc.freeze()  # what the worker inherited is never garbage: do not scan it again
-    gc.set_threshold(*_GC_THRESHOLD)
+    gc.disable()
 
 
 def _worker_task(task: _Task) -> tuple[int, Union[bytes, OSError]]:
@@ -143,6 +151,7 @@ def _worker_task(task: _Task) -> tuple[int, Union[bytes, OSError]]:
     data = encode_entry(summarise(task.path, source, task.module_name))
     if _worker_cache is not None and task.key is not None:
         _worker_cache.store_encoded(_worker_cache.summary_path(task.key), data)
+    gc.collect(2 if next(_worker_files) % _FULL_COLLECTION_EVERY == 0 else 1)
     return task.index, data
 
 
@@ -302,12 +311,5 @@ def _index_tasks(
     if workers > 1 and worth_a_pool and _can_start_processes():
         _index_in_pool(tasks, workers, cache, results)
         return
-    enabled, threshold = gc.isenabled(), gc.get_threshold()
-    gc.set_threshold(*_GC_THRESHOLD)
-    gc.enable()  # libcst's parser leaves cycles: the collector must run while indexing
-    try:
+    with gc_paused():  # each file is collected after it instead
         _index_serially(tasks, cache, results)
-    finally:
-        gc.set_threshold(*threshold)
-        if not enabled:
-            gc.disable()
