@@ -139,7 +139,9 @@ def _build_project(
     summaries = disambiguate_modules(summaries, config.root, rename)
     if renamed:
         requests = [IndexRequest(path, name) for path, name in renamed.items()]
-        again = index_many(requests, jobs=config.jobs, cache=cache)
+        # In this process: they are few, and workers forked from a process that now holds
+        # every summary would each count it again in the resident memory of the run.
+        again = index_many(requests, jobs=1, cache=cache)
         fresh = {r.path: s for r, s in zip(requests, again) if isinstance(s, ModuleSummary)}
         summaries = [fresh.get(s.path, s) if s.path in renamed else s for s in summaries]
     catalog = load_catalog(config.catalog, config.source or "config")
