@@ -211,12 +211,18 @@ def _load(path: Path, name: str) -> ModuleType:
 BEHAVIOUR = {
     "direct_calls": ["/sleep?seconds=0", "/read", "/echo?word=same", "/suppressed", "/chained"],
     "sync_def": ["/square/7", "/cube/3"],
+    "lifespan_client": ["/quote", "/items/3?verbose=true", "/token", "/closed", "/helper"],
 }
 
 
 @pytest.mark.parametrize(
     ("name", "unsafe"),
-    [("direct_calls", False), ("direct_calls", True), ("sync_def", True)],
+    [
+        ("direct_calls", False),
+        ("direct_calls", True),
+        ("sync_def", True),
+        ("lifespan_client", True),
+    ],
 )
 def test_fixed_app_answers_exactly_as_before(tmp_path: Path, name: str, unsafe: bool) -> None:
     """The routes return the same responses through FastAPI before and after the fix."""
@@ -226,8 +232,10 @@ def test_fixed_app_answers_exactly_as_before(tmp_path: Path, name: str, unsafe: 
     flags = ["--fix", *(["--unsafe-fixes"] if unsafe else [])]
     run_cli("check", str(target.name), *flags, cwd=tmp_path)
     assert target.read_bytes() != original.read_bytes()
-    before = TestClient(_load(original, f"before_{name}_{unsafe}").app)
-    after = TestClient(_load(target, f"after_{name}_{unsafe}").app)
-    for url in BEHAVIOUR[name]:
-        old, new = before.get(url), after.get(url)
-        assert (old.status_code, old.json()) == (new.status_code, new.json()), url
+    # As clients: the apps' lifespans run, as they do when served.
+    old_app = _load(original, f"before_{name}_{unsafe}").app
+    new_app = _load(target, f"after_{name}_{unsafe}").app
+    with TestClient(old_app) as before, TestClient(new_app) as after:
+        for url in BEHAVIOUR[name]:
+            old, new = before.get(url), after.get(url)
+            assert (old.status_code, old.json()) == (new.status_code, new.json()), url

@@ -167,7 +167,8 @@ def apply_fixes(
     locator = _Locator(positions)
     wrapper.visit(locator)
     context = FixContext(wrapper)
-    chosen: list[tuple[cst.CSTNode, cst.CSTNode, str, str]] = []
+    chosen: list[tuple[cst.CSTNode, cst.CSTNode]] = []
+    applied: list[tuple[str, str]] = []
     spans: dict[cst.CSTNode, Span] = {}
     seen: set[tuple[str, Span]] = set()
     for code, request in sorted(requests, key=lambda item: (item[1].span, item[0])):
@@ -181,17 +182,28 @@ def apply_fixes(
         if target is None:
             continue
         spans[target] = request.span if request.target == "call" else locator._span(target)
-        if any(_overlaps(target, other, spans) for other, *_ in chosen):
+        if any(_overlaps(target, other, spans) for other, _ in chosen):
             continue  # the next pass gets it
         imports_before = len(context.imports)
-        replacement = RULES_BY_CODE[code]().build_fix(request, target, context)
-        if replacement is None:
+        built = RULES_BY_CODE[code]().build_fix(request, target, context)
+        edits = built if isinstance(built, dict) else {} if built is None else {target: built}
+        # A fix that rewrites several nodes must clear every fix already chosen, and its nodes
+        # must be nodes of this file; otherwise the next pass gets it.
+        for node in edits:
+            if node in positions and node not in spans:
+                spans[node] = locator._span(node)
+        if not edits or any(
+            node not in spans or any(_overlaps(node, other, spans) for other, _ in chosen)
+            for node in edits
+            if node is not target
+        ):
             del context.imports[imports_before:]
             continue
-        chosen.append((target, replacement, code, request.title))
+        chosen.extend(edits.items())
+        applied.append((code, request.title))
     if not chosen:
         return FileFixResult(path, None)
-    module = module.visit(_Replacer({target: replacement for target, replacement, _, _ in chosen}))
+    module = module.visit(_Replacer(dict(chosen)))
     if context.imports:
         codemod = CodemodContext()
         for module_name, name in dict.fromkeys(context.imports):
@@ -203,7 +215,7 @@ def apply_fixes(
         return FileFixResult(
             path, None, problem=f"a fix would break the file, left unchanged: {problem}"
         )
-    return FileFixResult(path, new_source, applied=[(code, title) for _, _, code, title in chosen])
+    return FileFixResult(path, new_source, applied=applied)
 
 
 def compile_problem(path: str, source: bytes, encoding: str) -> Optional[str]:

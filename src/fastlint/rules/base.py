@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Optional
+from typing import TYPE_CHECKING, ClassVar, Optional, Union
 
 from fastlint.findings import ChainStep, RuleMeta, Span
 
@@ -65,8 +65,12 @@ class Rule:
 
     def build_fix(
         self, request: FixRequest, target: cst.CSTNode, context: FixContext
-    ) -> Optional[cst.CSTNode]:
-        """The replacement for ``target``, or None when the fix cannot be made safely here."""
+    ) -> Union[cst.CSTNode, dict[cst.CSTNode, cst.CSTNode], None]:
+        """The replacement for ``target``, or None when the fix cannot be made safely here.
+
+        A fix that edits several places of the file returns ``{node: replacement}``, every
+        node one of the file's own; it is applied only when none of them overlaps another fix.
+        """
         return None
 
     @classmethod

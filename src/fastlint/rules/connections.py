@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Optional
+
+import libcst as cst
 
 from fastlint.catalog import ConnectionConstructor
 from fastlint.findings import ChainStep
-from fastlint.index.summary import CallSite
+from fastlint.index.summary import CallSite, Value
 from fastlint.project import ProjectModel, RequestReach
-from fastlint.rules.base import Example, RawFinding, Rule
+from fastlint.rules.base import Example, FixRequest, RawFinding, Rule
+from fastlint.rules.client_fix import lifespan_client_fix
+
+if TYPE_CHECKING:
+    from fastlint.fixes import FixContext
 from fastlint.rules.request_code import (
     chain_steps,
     chain_text,
@@ -92,6 +98,85 @@ def per_request_constructions(project: ProjectModel) -> list[PerRequestConstruct
     return project.memoized("fastlint.rules.connections", compute)
 
 
+_LIFESPAN_CLIENTS = ("httpx.AsyncClient()",)
+_LIFESPAN_FIX_TITLE = "Create the client once in the app's lifespan and keep it on `app.state`"
+_ASYNC_CONTEXT_MANAGERS = ("contextlib.asynccontextmanager",)
+
+
+def _startup_value(value: Value, local: set[str], project: ProjectModel) -> bool:
+    """Whether the value is the same at startup as in the request: literals, containers of
+    them, and module-level names."""
+    if value.kind in ("str", "num", "const"):
+        return True
+    if value.kind == "ref":
+        return (
+            bool(value.symbol)
+            and value.text.isidentifier()
+            and value.text not in local
+            and (
+                project.binding_of(value.symbol) is not None
+                or project.resolve(value.symbol).kind in ("function", "class", "external")
+            )
+        )
+    if value.kind in ("list", "tuple", "set", "dict"):
+        return all(
+            not arg.star and _startup_value(arg.value, local, project) for arg in value.args
+        ) and all(_startup_value(element, local, project) for element in value.elements)
+    return False
+
+
+def _lifespan_fix(found: PerRequestConstruction, project: ProjectModel) -> Optional[FixRequest]:
+    """Offered for ``async with httpx.AsyncClient(...) as client:`` right in an async route of
+    the module whose app has a lifespan defined there; ``build_fix`` checks the rest."""
+    step, function = found.step, found.step.function
+    summary = function.summary
+    if (
+        found.label not in _LIFESPAN_CLIENTS
+        or step.chain
+        or step.role != "route"
+        or not summary.is_async
+        or summary.class_name is not None
+        or summary.qualname != summary.name
+        or not any(item.span == found.call.span for item in summary.with_items)
+        or project.is_called_in_project(function)  # a new parameter would break the caller
+    ):
+        return None
+    names = [a.name for a in summary.assignments if a.value.span == found.call.span]
+    local = {p.name for p in summary.params} | {a.name for a in summary.assignments}
+    if (
+        len(names) != 1
+        or any(arg.star or not _startup_value(arg.value, local, project) for arg in found.call.args)
+        # Closing the client would close it for every later request.
+        or any(call.text in (f"{names[0]}.aclose", f"{names[0]}.close") for call in summary.calls)
+    ):
+        return None
+    routes = [route for route in project.routes if route.handler.key == function.key]
+    if len(routes) != 1 or not routes[0].owner:
+        return None
+    app = project.binding_value(routes[0].owner)
+    if app is None or app.kind != "call" or project.resolve(app.symbol).symbol != "fastapi.FastAPI":
+        return None
+    lifespan = next((arg.value for arg in app.args if arg.keyword == "lifespan"), None)
+    handler = project.resolve_function(lifespan.symbol) if lifespan is not None else None
+    if (
+        handler is None
+        or handler.module.path != function.module.path
+        or not handler.summary.is_async
+        or not any(
+            project.resolve(d.value.symbol).symbol in _ASYNC_CONTEXT_MANAGERS
+            for d in handler.summary.decorators
+        )
+    ):
+        return None
+    return FixRequest(
+        "lifespan-client",
+        _LIFESPAN_FIX_TITLE,
+        "unsafe",
+        "call",
+        found.call.span,
+    )
+
+
 class PerRequestConnectionRule(Rule):
     """Shared behaviour of the FLT3xx rules: one rule per kind of constructor."""
 
@@ -123,7 +208,13 @@ class PerRequestConnectionRule(Rule):
                 span=found.call.span,
                 message=f"`{found.label}` is called on every request{where}; {instead}",
                 chain=chain,
+                fix=self._fix_for(found, project),
             )
+
+    def _fix_for(
+        self, found: PerRequestConstruction, project: ProjectModel
+    ) -> Optional[FixRequest]:
+        return None
 
 
 class PerRequestDatabaseConnection(PerRequestConnectionRule):
@@ -262,6 +353,20 @@ class PerRequestHttpClient(PerRequestConnectionRule):
     client that is not closed leaks sockets. SDK clients also load configuration and
     credentials when built, which is slow. Create one client in the app's lifespan, keep it
     on `app.state` (or at module level), and reuse it.
+
+    ## Fix safety
+    The fix is unsafe: the route then shares one client with every other request, built with
+    its configuration at startup, reusing connections, and created and closed with the app
+    (so a mounted sub-application, whose lifespan does not run, would find none). It is
+    offered only for `async with httpx.AsyncClient(...) as client:` written directly in an
+    `async def` route registered on `app = FastAPI(lifespan=lifespan)` in the same module,
+    whose lifespan is an `@asynccontextmanager async def lifespan(app)` there with a single
+    `yield`, reached through nothing but `with` blocks; the client's arguments must be
+    literals or module-level names, and the block must not close the client. The fix wraps
+    the `yield` in `async with httpx.AsyncClient(...) as client:` storing it on
+    `app.state.client` (another name when that one is taken), replaces the route's block by
+    `client = request.app.state.client` and its body, and adds a `request: Request` parameter
+    when the route has none.
     """
 
     code = "FLT303"
@@ -269,6 +374,8 @@ class PerRequestHttpClient(PerRequestConnectionRule):
     summary = "An HTTP or API SDK client created per request"
     kind = "client"
     default_instead = "create it once in the app's lifespan and reuse it"
+    fix_title = _LIFESPAN_FIX_TITLE
+    fix_safety = "unsafe"
     valid = (
         """
 from contextlib import asynccontextmanager
@@ -320,7 +427,65 @@ async def quote(client: httpx.AsyncClient = Depends(get_client)):
     return (await client.get("https://api.example.com/quote")).json()
 """
         ),
+        Example(
+            """
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/quote")
+async def quote():
+    async with httpx.AsyncClient(base_url="https://api.example.com") as client:
+        response = await client.get("/quote")
+    return response.json()
+""",
+            fixed="""
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import Request, FastAPI
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    async with httpx.AsyncClient(base_url="https://api.example.com") as client:
+        app.state.client = client
+        yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/quote")
+async def quote(request: Request):
+    client = request.app.state.client
+    response = await client.get("/quote")
+    return response.json()
+""",
+        ),
     )
+
+    def _fix_for(
+        self, found: PerRequestConstruction, project: ProjectModel
+    ) -> Optional[FixRequest]:
+        return _lifespan_fix(found, project)
+
+    def build_fix(
+        self, request: FixRequest, target: cst.CSTNode, context: FixContext
+    ) -> Optional[dict[cst.CSTNode, cst.CSTNode]]:
+        if request.kind != "lifespan-client" or not isinstance(target, cst.Call):
+            return None
+        return lifespan_client_fix(target, context)
 
 
 CONNECTION_RULES: tuple[type[Rule], ...] = (
