@@ -311,7 +311,10 @@ class Cache:
 
     def summary_key(self, path: str, module_name: str, digest: str) -> str:
         return _digest(
-            self.index_salt.encode(), path.encode(), module_name.encode(), digest.encode()
+            self.index_salt.encode(),
+            os.fsencode(path),  # a file name need not be UTF-8
+            module_name.encode("utf-8", "surrogateescape"),
+            digest.encode(),
         )
 
     def summary_path(self, key: str) -> str:
@@ -393,7 +396,7 @@ class Cache:
         """The key of a project's findings: (path, module name, digest) of every file."""
         parts = [self.result_salt.encode(), settings.encode()]
         for path, module_name, digest in files:
-            parts.append(f"{path}\0{module_name}\0{digest}".encode())
+            parts.append(f"{path}\0{module_name}\0{digest}".encode("utf-8", "surrogateescape"))
         return _digest(*parts)
 
     def result_path(self, key: str) -> str:

@@ -203,7 +203,8 @@ def check_command(
             count = len(outcome.applied)
             click.echo(f"Fixed {count} problem{'s' if count != 1 else ''}.", err=True)
     result = run_check(targets, config)
-    result.problems[:0] = fix_problems
+    # A file the fixes could not read, the check cannot either: say so once.
+    result.problems[:0] = [p for p in fix_problems if p not in result.problems]
     adoption.filter(result)
     if adoption.acts:
         sys.exit(adoption.act(result, quiet=quiet))

@@ -26,6 +26,7 @@ from fastlint.discovery import discover
 from fastlint.engine import build_project, display_path, reportable_findings
 from fastlint.findings import Span
 from fastlint.index import index_source
+from fastlint.index.nesting import with_deep_stack
 from fastlint.project import ProjectModel
 from fastlint.rules import RULES_BY_CODE, RawFinding
 from fastlint.rules.base import FixRequest
@@ -162,6 +163,10 @@ def apply_fixes(
         module = cst.parse_module(source)
     except Exception as error:  # the file changed under us or cannot be parsed
         return FileFixResult(path, None, problem=f"cannot parse for fixing: {error}")
+    if module.bytes != source:  # libcst drops the last newline of a file that ends lines in CR
+        return FileFixResult(
+            path, None, problem="cannot be fixed without changing other lines, left unchanged"
+        )
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(WhitespaceInclusivePositionProvider)
     locator = _Locator(positions)
@@ -288,7 +293,13 @@ def fix_paths(paths: Sequence[str], config: Config, *, unsafe: bool) -> FixOutco
                     )
                     continue
                 outcome.originals[path] = source
-            result = apply_fixes(path, source, requests)
+            try:
+                result = apply_fixes(path, source, requests)
+            except RecursionError:  # a deep file that indexing managed with a deeper stack
+                deeper = with_deep_stack(apply_fixes, path, source, requests)
+                result = deeper or FileFixResult(
+                    path, None, problem="too deeply nested to fix, left unchanged"
+                )
             if result.problem is not None:
                 outcome.problems.append(f"{display_path(path)}: {result.problem}")
             if result.new_source is not None and result.new_source != source:
@@ -335,6 +346,7 @@ def write_fixes(outcome: FixOutcome, roots: Sequence[str]) -> list[str]:
     """Write every fixed file; returns one-line problems for the files left alone."""
     problems = []
     allowed = [os.path.realpath(r) for r in roots]
+    written: dict[str, bytes] = {}  # by real path: a link and its target are one file
     for path, data in sorted(outcome.fixed.items()):
         real = os.path.realpath(path)
         if not any(
@@ -342,8 +354,15 @@ def write_fixes(outcome: FixOutcome, roots: Sequence[str]) -> list[str]:
         ):
             problems.append(f"{display_path(path)}: links outside the checked paths, not fixed")
             continue
+        if real in written:
+            if written[real] != data:
+                problems.append(
+                    f"{display_path(path)}: the same file as another path, fixed through that one"
+                )
+            continue
         try:
             write_atomically(path, data, outcome.originals[path])
+            written[real] = data
         except ChangedOnDisk:
             problems.append(
                 f"{display_path(path)}: changed while fastlint was fixing it, left alone"

@@ -13,6 +13,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from fastlint.index.indexer import build_summary
+from fastlint.index.nesting import nesting_problem, with_deep_stack
 from fastlint.index.summary import ModuleSummary, ParseError
 from fastlint.noqa import read_suppressions
 
@@ -59,6 +60,13 @@ def index_source(path: str, source: bytes, module_name: Optional[str] = None) ->
     """Parse and summarise one file's bytes. Never raises for bad input: the summary says."""
     default_name, is_package = module_name_for(path)
     module_name = module_name or default_name
+    if b"\0" in source:  # Python refuses the file, even with the NUL in a comment
+        line = source.count(b"\n", 0, source.index(b"\0")) + 1
+        error = ParseError("SyntaxError: source code cannot contain null bytes", line, 0)
+        return _error_summary(path, module_name, is_package, error)
+    too_deep = nesting_problem(source)  # libcst would crash or take minutes on it
+    if too_deep is not None:
+        return _error_summary(path, module_name, is_package, too_deep)
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -81,19 +89,27 @@ def index_source(path: str, source: bytes, module_name: Optional[str] = None) ->
         return _error_summary(
             path, module_name, is_package, ParseError("too deeply nested to parse", 1, 0)
         )
+    noqa = (
+        read_suppressions(source.decode(tree.encoding, errors="replace"))
+        if _MAY_HAVE_NOQA.search(source)
+        else ()
+    )
     try:
-        noqa = (
-            read_suppressions(source.decode(tree.encoding, errors="replace"))
-            if _MAY_HAVE_NOQA.search(source)
-            else ()
-        )
         return build_summary(
             tree, path=path, module_name=module_name, is_package=is_package, noqa=noqa
         )
     except RecursionError:
+        pass
+    # Deeper than Python's default limit allows, within the limits checked above (a prompt
+    # written as 500 adjacent strings): once more, with room to recurse.
+    summary = with_deep_stack(
+        build_summary, tree, path=path, module_name=module_name, is_package=is_package, noqa=noqa
+    )
+    if summary is None:
         return _error_summary(
             path, module_name, is_package, ParseError("too deeply nested to analyse", 1, 0)
         )
+    return summary
 
 
 def _syntax_error(source: bytes, error: cst.ParserSyntaxError) -> ParseError:

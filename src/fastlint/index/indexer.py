@@ -950,7 +950,9 @@ class _Resolver:
                 results.add(self._parameter_value(payload[0], payload[1], scope))
             else:
                 return UNKNOWN
-            if len(results) > 1:
+            # An unknown entry makes the name unknown: stop here, or ``q = q.where(...)``
+            # written n times explores n! orders of its own bindings.
+            if len(results) > 1 or UNKNOWN in results:
                 return UNKNOWN
         return results.pop() if results else UNKNOWN
 

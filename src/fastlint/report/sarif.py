@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
@@ -35,7 +36,8 @@ def _artifact_location(path: str) -> dict[str, Any]:
     posix = PurePosixPath(path.replace("\\", "/"))
     if posix.is_absolute():
         return {"uri": posix.as_uri()}
-    return {"uri": quote(posix.as_posix()), "uriBaseId": SRCROOT}
+    # The name's own bytes, percent-encoded: it need not be UTF-8 (as ``as_uri`` does).
+    return {"uri": quote(os.fsencode(posix.as_posix())), "uriBaseId": SRCROOT}
 
 
 def _physical_location(path: str, region: dict[str, int]) -> dict[str, Any]:
