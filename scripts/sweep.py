@@ -96,7 +96,7 @@ def _settings(skip: Sequence[str]) -> str:
 
 
 def prepare(
-    workdir: str, name: str, tree: str, skip: Sequence[str], sample: Optional[list[str]]
+    workdir: str, name: str, tree: str, skip: Sequence[str], sample: Optional[Sequence[str]]
 ) -> None:
     """A project in ``workdir`` whose folder ``name`` is ``tree`` (or the ``sample`` of it)."""
     with open(os.path.join(workdir, "pyproject.toml"), "w", encoding="utf-8") as handle:
@@ -165,22 +165,24 @@ def _culprits(workdir: str, name: str) -> list[str]:
     return out
 
 
+def pick_sample(tree: str, skip: Sequence[str], size: int, seed: int = 0) -> list[str]:
+    every = python_files(tree, skip)
+    return sorted(random.Random(seed).sample(every, min(size, len(every))))
+
+
 def sweep_tree(
     name: str,
     tree: str,
     *,
     skip: Sequence[str] = ("__pycache__",),
-    sample: Optional[int] = None,
-    seed: int = 0,
+    files: Optional[Sequence[str]] = None,
     jobs: Optional[int] = None,
 ) -> TreeReport:
-    """Check one tree (or a sample of its files) with ``check`` and ``--fix --diff``."""
+    """Check one tree with ``check`` and ``--fix --diff``: all of it, or only ``files``
+    (paths relative to it, copied into the temporary project)."""
     report = TreeReport(name, tree)
     started = time.monotonic()
-    chosen: Optional[list[str]] = None
-    if sample is not None:
-        every = python_files(tree, skip)
-        chosen = sorted(random.Random(seed).sample(every, min(sample, len(every))))
+    chosen = sorted(set(files)) if files is not None else None
     jobs_args = ["--jobs", str(jobs)] if jobs else []
     with tempfile.TemporaryDirectory(prefix="fastlint-sweep-") as workdir:
         prepare(workdir, name, tree, skip, chosen)
@@ -272,9 +274,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     reports = []
     for name, tree in trees:
         skip = (*_STDLIB_SKIP,) if name == "stdlib" else ("__pycache__",)
-        report = sweep_tree(
-            name, tree, skip=skip, sample=args.sample, seed=args.seed, jobs=args.jobs
-        )
+        sample = pick_sample(tree, skip, args.sample, args.seed) if args.sample else None
+        report = sweep_tree(name, tree, skip=skip, files=sample, jobs=args.jobs)
         print_report(report)
         reports.append(report)
         sys.stdout.flush()
