@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -20,6 +21,8 @@ from click.testing import CliRunner
 
 from fastlint import cli
 from fastlint import engine as engine_module
+from fastlint.index import index_source
+from fastlint.index.nesting import nesting_problem
 
 SLEEP = "time.sleep() blocks the event loop (sleeps the whole worker); use await asyncio.sleep(...)"
 
@@ -141,6 +144,17 @@ def test_encodings_bom_line_endings_and_tabs_are_read_right(tmp_path: Path) -> N
         "utf16.py:1:1: FLT001 SyntaxError: source code cannot contain null bytes",
     ]
     assert result.returncode == 1
+
+
+def test_binary_garbage_is_undecodable_not_deep() -> None:
+    """Bytes that are not text, with brackets enough to look deeply nested: not being text
+    is what is reported, as Python would."""
+    rng = random.Random(0)
+    garbage = bytes(rng.randrange(1, 256) for _ in range(10_000)) + b"(" * 300
+    assert nesting_problem(garbage) is not None
+    error = index_source("garbage.py", garbage).error
+    assert error is not None
+    assert error.message.startswith("cannot decode the file"), error.message
 
 
 def test_fix_skips_unparsable_files_and_fixes_the_rest(tmp_path: Path) -> None:

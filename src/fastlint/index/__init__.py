@@ -65,7 +65,10 @@ def index_source(path: str, source: bytes, module_name: Optional[str] = None) ->
         error = ParseError("SyntaxError: source code cannot contain null bytes", line, 0)
         return _error_summary(path, module_name, is_package, error)
     too_deep = nesting_problem(source)  # libcst would crash or take minutes on it
-    if too_deep is not None:
+    if too_deep is not None:  # unless it is not even text: say that first, as Python does
+        undecodable = _decoding_problem(source)
+        if undecodable is not None:
+            too_deep = ParseError(undecodable, 1, 0)
         return _error_summary(path, module_name, is_package, too_deep)
     try:
         tree = cst.parse_module(source)
