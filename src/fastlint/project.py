@@ -219,12 +219,15 @@ class ProjectModel:
                 b.value.kind == "call" and b.value.symbol in _APP_TYPES for b in summary.bindings
             ):
                 roots.add(os.path.dirname(summary.path))
+        # Prefix tests on absolute paths: os.path.relpath per module and root was a hot spot.
+        prefixes = [os.path.join(os.path.abspath(root), "") for root in roots]
         candidates: dict[str, set[str]] = {}
         for name, summary in self.modules.items():
-            for root in roots:
-                relative = os.path.relpath(summary.path, root)
-                if relative.startswith(os.pardir) or os.path.isabs(relative):
+            path = os.path.abspath(summary.path)
+            for prefix in prefixes:
+                if not path.startswith(prefix):
                     continue
+                relative = path[len(prefix) :]
                 parts = relative[: -len(".py")].split(os.sep) if relative.endswith(".py") else []
                 if summary.is_package:
                     parts = parts[:-1]
@@ -488,7 +491,7 @@ class ProjectModel:
         point (the entry point first). Functions handed to threads or tasks count too."""
         chains: dict[str, tuple[Function, ...]] = {}
         queue: list[Function] = []
-        for function, _role in self._request_entry_points():
+        for function, _role in self.request_entry_points():
             if function.key not in chains:
                 chains[function.key] = (function,)
                 queue.append(function)
@@ -514,7 +517,7 @@ class ProjectModel:
         call, callee)`` decides which calls to go through (all of them when not given)."""
         reached: dict[str, RequestReach] = {}
         queue: list[RequestReach] = []
-        for function, role in self._request_entry_points():
+        for function, role in self.request_entry_points():
             if function.key not in reached:
                 reached[function.key] = RequestReach(function, role)
                 queue.append(reached[function.key])
@@ -618,6 +621,10 @@ class ProjectModel:
             self._event_loop = self._compute_event_loop()
         return self._event_loop
 
+    def request_entry_points(self) -> list[tuple[Function, str]]:
+        """Every function FastAPI or Starlette calls for a request, with its role."""
+        return self.memoized("request-entry-points", lambda: list(self._request_entry_points()))
+
     def _request_entry_points(self) -> Iterator[tuple[Function, str]]:
         """Every function FastAPI or Starlette calls for a request, with its role."""
         dependency_roots: list[Function] = []
@@ -678,7 +685,7 @@ class ProjectModel:
     def _compute_event_loop(self) -> dict[str, str]:
         on_loop: dict[str, str] = {}
         queue: list[Function] = []
-        entry_points = list(self._request_entry_points())
+        entry_points = self.request_entry_points()
         for function, role in entry_points:
             if function.summary.is_async and function.key not in on_loop:
                 on_loop[function.key] = f"async {role}"
@@ -760,6 +767,11 @@ class ProjectModel:
     # --- blocking work on the event loop -------------------------------------------------
 
     def blocking_sites(self) -> list[BlockingSite]:
+        """Every call on the event loop that blocks, directly or through project functions.
+        Each FLT1xx rule asks for its kind: computed once."""
+        return self.memoized("blocking-sites", self._compute_blocking_sites)
+
+    def _compute_blocking_sites(self) -> list[BlockingSite]:
         loop = self.event_loop_functions()
         leaves = self._blocking_leaves()
         sites: list[BlockingSite] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 CALL = "()"
 
@@ -20,13 +21,19 @@ def join_symbol(tokens: Sequence[str]) -> str:
 
 def split_symbol(symbol: str) -> list[str]:
     """The inverse of :func:`join_symbol`."""
+    return list(_split(symbol))
+
+
+# The link phase splits the same symbols hundreds of thousands of times.
+@lru_cache(maxsize=1 << 16)
+def _split(symbol: str) -> tuple[str, ...]:
     tokens: list[str] = []
     for part in symbol.split("."):
         name = part.replace(CALL, "")
         if name:
             tokens.append(name)
         tokens.extend([CALL] * part.count(CALL))
-    return tokens
+    return tuple(tokens)
 
 
 def strip_calls(symbol: str) -> str:

@@ -7,7 +7,6 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
-import libcst.matchers as m
 
 if TYPE_CHECKING:
     from fastlint.fixes import FixContext
@@ -292,7 +291,9 @@ def _state_attribute(variable: str, module: cst.Module, lifespan: cst.FunctionDe
         and node.value.attr.value == "state"
     }
     if any(
-        m.matches(node, m.Call(func=m.Name("getattr") | m.Name("setattr")))
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value in ("getattr", "setattr")
         for node in _walk(module)
     ):
         return None  # state read or written by computed names
@@ -408,7 +409,14 @@ def _wrap_yield(
 
 
 def _is_bare_yield(statement: cst.CSTNode) -> bool:
-    return m.matches(statement, m.SimpleStatementLine(body=[m.Expr(value=m.Yield(value=None))]))
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    expression = statement.body[0]
+    return (
+        isinstance(expression, cst.Expr)
+        and isinstance(expression.value, cst.Yield)
+        and expression.value.value is None
+    )
 
 
 def _contains_yield(statement: cst.CSTNode) -> bool:

@@ -35,6 +35,10 @@ def _verdict(
     return "unused"
 
 
+def _names_fastlint(codes: Iterable[str]) -> bool:
+    return any(code.startswith("FLT") for code in codes)
+
+
 def unused_noqa_findings(
     summaries: Iterable[ModuleSummary],
     findings: Iterable[tuple[str, RawFinding]],
@@ -49,6 +53,8 @@ def unused_noqa_findings(
     for summary in summaries:
         if not summary.noqa or summary.noqa[0][0] == FILE_SUPPRESSED:
             continue
+        if not any(codes and _names_fastlint(codes) for _, codes in summary.noqa):
+            continue  # only bare or other tools' directives: no need to tokenize the file
         found = by_path.get(summary.path, [])
         for directive in noqa_directives(read_source(summary.path) or ""):
             if directive.codes is None or not directive.in_comment:
