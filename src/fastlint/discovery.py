@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from fastlint.config import Config
 
@@ -18,25 +20,41 @@ class Discovery:
 
 
 def _relative(path: str, root: str) -> str:
+    prefix = os.path.join(root, "")
+    if path.startswith(prefix):  # the usual case, without relpath's normalisation
+        return path[len(prefix) :].replace(os.sep, "/")
     try:
         return os.path.relpath(path, root).replace(os.sep, "/")
     except ValueError:
         return path.replace(os.sep, "/")
 
 
-def is_excluded(path: str, config: Config) -> bool:
-    """Whether a path matches an exclude pattern, by name or by path from the project root."""
-    name = os.path.basename(path)
-    relative = _relative(path, config.root)
-    for pattern in (*config.exclude, *config.extend_exclude):
+@lru_cache(maxsize=16)
+def _exclusions(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """One regex for names and one for relative paths, matching what any pattern matches:
+    tested for every folder and file, so compiled once."""
+    cleaned = []
+    for pattern in patterns:
         pattern = pattern.rstrip("/")
         if pattern.startswith("./"):  # written relative to the root: the same as without
             pattern = pattern[2:]
-        if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(relative, pattern):
-            return True
-        if relative == pattern or relative.startswith(pattern + "/"):
-            return True
-    return False
+        cleaned.append(pattern)
+    globs = [f"(?:{fnmatch.translate(p)})" for p in cleaned]
+    # A pattern naming a folder also excludes everything below it.
+    below = [f"(?:{re.escape(p)}(?:/.*)?\\Z)" for p in cleaned]
+    never = "(?!)"
+    return (
+        re.compile("|".join(globs) or never, re.DOTALL),
+        re.compile("|".join(globs + below) or never, re.DOTALL),
+    )
+
+
+def is_excluded(path: str, config: Config) -> bool:
+    """Whether a path matches an exclude pattern, by name or by path from the project root."""
+    by_name, by_path = _exclusions((*config.exclude, *config.extend_exclude))
+    if by_name.match(os.path.basename(path)):
+        return True
+    return by_path.match(_relative(path, config.root)) is not None
 
 
 def _walk(directory: str, config: Config) -> Iterator[str]:

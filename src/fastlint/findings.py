@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, TypeVar, cast
+
+_T = TypeVar("_T")
 
 
-@dataclass(frozen=True, order=True)
+def record(cls: type[_T]) -> type[_T]:
+    """A dataclass made slotted, for the facts a project holds by the hundred thousand.
+
+    Apply it over ``@dataclass(unsafe_hash=True)``: treat the result as frozen (nothing
+    assigns to it after construction), hashable by value. Not ``frozen=True`` because
+    unpickling a frozen slotted object goes through Python code for every attribute, while
+    a plain slotted one is restored in C; slots halve the memory of a large project's
+    summaries and make loading them from the cache faster. (``slots=True`` needs 3.10.)
+    """
+    names = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    namespace = {
+        key: value
+        for key, value in cls.__dict__.items()
+        if key not in names and key not in ("__dict__", "__weakref__")
+    }
+    namespace["__slots__"] = names
+    return cast("type[_T]", type(cls.__name__, cls.__bases__, namespace))
+
+
+@record
+@dataclass(unsafe_hash=True, order=True)
 class Span:
     """A source range. Lines are 1-based; columns are 0-based character offsets."""
 

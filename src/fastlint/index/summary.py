@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from fastlint.findings import Span
+from fastlint.findings import Span, record
 
 UNKNOWN = ""  # the symbol of an expression the index cannot resolve
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class Value:
     """What an expression is, as far as the rules care.
 
@@ -45,14 +46,16 @@ class Value:
     text: str = ""
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class Argument:
     keyword: Optional[str]  # None for a positional argument
     value: Value
     star: str = ""  # "", "*" or "**"
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class CallSite:
     """A call made by a function (or by module-level code)."""
 
@@ -79,7 +82,8 @@ class CallSite:
     text: str = ""  # the callee as written (``db.query``), or ``.all`` on a computed object
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class Parameter:
     name: str
     kind: str  # "positional", "keyword", "*", "**"
@@ -89,13 +93,15 @@ class Parameter:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class Decorator:
     value: Value  # a ref (``@cache``) or a call (``@app.get("/items")``)
     span: Span  # the decorator expression, after the ``@``
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class Mutation:
     """A write to a name that may be module-level: ``x[k] = v``, ``del x[k]``, ``x += 1``...
 
@@ -115,7 +121,8 @@ class Mutation:
     on_miss: bool = False
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class Assignment:
     """``name = value`` in a function; also ``with ... as name`` and ``name := value``."""
 
@@ -125,7 +132,8 @@ class Assignment:
     position: Optional[int] = None  # for ``a, b = value``: which element of the value
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class Loop:
     """A ``for`` loop, or one ``for`` clause of a comprehension."""
 
@@ -135,7 +143,8 @@ class Loop:
     comprehension: bool
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class AttributeRead:
     """``name.attribute`` read (not called) in a function, ``name`` a local or parameter."""
 
@@ -144,7 +153,8 @@ class AttributeRead:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class FunctionSummary:
     qualname: str  # ``get_user``, ``UserService.get``, ``outer.<locals>.inner``
     name: str
@@ -169,7 +179,8 @@ class FunctionSummary:
     with_items: tuple[Value, ...] = ()  # what ``with`` / ``async with`` enter, e.g. a semaphore
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class ClassSummary:
     qualname: str
     name: str
@@ -184,7 +195,8 @@ class ClassSummary:
     annotations: tuple[tuple[str, Value], ...] = ()
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class Binding:
     """A module-level assignment ``name = value`` (or ``name: T = value``)."""
 
@@ -194,7 +206,8 @@ class Binding:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class ModuleSummary:
     path: str  # absolute path of the file
     module: str  # dotted module name, e.g. ``app.routers.items``
@@ -209,7 +222,8 @@ class ModuleSummary:
     error: Optional[ParseError] = None
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(unsafe_hash=True)
 class ParseError:
     message: str
     line: int
