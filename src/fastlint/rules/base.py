@@ -33,6 +33,9 @@ class FixRequest:
     safety: str  # "safe" or "unsafe"; never safer than the rule declares
     target: str  # the node it rewrites: "call" (at the finding's span) or "function"
     span: Span  # of the call, or of the function's name
+    # What the check decided for ``build_fix`` beyond the target (names, spellings, further
+    # spans): the check sees the whole project, ``build_fix`` only the file's tree.
+    details: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
