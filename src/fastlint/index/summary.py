@@ -9,12 +9,20 @@ resolution across files.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Optional, Union
 
 from fastlint.findings import Span, record
 
 UNKNOWN = ""  # the symbol of an expression the index cannot resolve
+
+
+def _interned(text: str) -> str:
+    """One object per distinct string: a pickled summary then stores each string once (the
+    rest are references), and the project holding every summary keeps far fewer strings.
+    Only run when a summary is built, never when one is loaded."""
+    return sys.intern(text)
 
 
 @record
@@ -45,6 +53,13 @@ class Value:
     # For a ref: the dotted source text (``item.owner``), which names locals the symbol cannot.
     text: str = ""
 
+    def __post_init__(self) -> None:
+        # The same few names recur all over a file: one string object each (see _interned).
+        self.symbol = _interned(self.symbol)
+        self.text = _interned(self.text)
+        if isinstance(self.literal, str):
+            self.literal = _interned(self.literal)
+
 
 @record
 @dataclass(unsafe_hash=True)
@@ -52,6 +67,10 @@ class Argument:
     keyword: Optional[str]  # None for a positional argument
     value: Value
     star: str = ""  # "", "*" or "**"
+
+    def __post_init__(self) -> None:
+        if self.keyword is not None:
+            self.keyword = _interned(self.keyword)
 
 
 @record
@@ -80,6 +99,10 @@ class CallSite:
     object_args: tuple[int, ...] = ()
     receiver: Optional[Value] = None  # for a method call: the object, e.g. ``client``
     text: str = ""  # the callee as written (``db.query``), or ``.all`` on a computed object
+
+    def __post_init__(self) -> None:
+        self.symbol = _interned(self.symbol)
+        self.text = _interned(self.text)
 
 
 @record
