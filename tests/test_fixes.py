@@ -212,6 +212,22 @@ BEHAVIOUR = {
     "direct_calls": ["/sleep?seconds=0", "/read", "/echo?word=same", "/suppressed", "/chained"],
     "sync_def": ["/square/7", "/cube/3"],
     "lifespan_client": ["/quote", "/items/3?verbose=true", "/token", "/closed", "/helper"],
+    # Three rows: under the default limit of 100, every route answers as before.
+    "pagination_query": ["/items", "/names", "/items/chained", "/items/scalars"],
+}
+
+# After the fix only: what the new parameters do. (url, status, body or None)
+AFTER_FIX = {
+    "pagination_query": [
+        ("/items?limit=2", 200, [{"id": 1, "name": "plum"}, {"id": 2, "name": "apple"}]),
+        ("/items?skip=1&limit=1", 200, [{"id": 2, "name": "apple"}]),
+        ("/items?limit=5000", 422, None),
+        ("/names?limit=2", 200, ["apple", "pear"]),
+        ("/names?skip=2", 200, ["plum"]),
+        ("/items/chained?limit=1", 200, [{"id": 3, "name": "pear"}]),
+        ("/items/scalars?limit=1000", 200, None),
+        ("/items/scalars?limit=1001", 422, None),
+    ],
 }
 
 
@@ -222,6 +238,7 @@ BEHAVIOUR = {
         ("direct_calls", True),
         ("sync_def", True),
         ("lifespan_client", True),
+        ("pagination_query", True),
     ],
 )
 def test_fixed_app_answers_exactly_as_before(tmp_path: Path, name: str, unsafe: bool) -> None:
@@ -239,3 +256,91 @@ def test_fixed_app_answers_exactly_as_before(tmp_path: Path, name: str, unsafe: 
         for url in BEHAVIOUR[name]:
             old, new = before.get(url), after.get(url)
             assert (old.status_code, old.json()) == (new.status_code, new.json()), url
+        for url, status, body in AFTER_FIX.get(name, []):
+            response = after.get(url)
+            assert response.status_code == status, url
+            assert body is None or response.json() == body, url
+
+
+def test_pagination_fix_is_offered_exactly_where_it_applies(tmp_path: Path) -> None:
+    """Every FLT401 finding that offers a fix offers it as unsafe and gets it; the others
+    offer none."""
+    (tmp_path / "pyproject.toml").write_text("[tool.fastlint]\n", encoding="utf-8")
+    for source in FIX_FIXTURES.glob("pagination_*.py"):
+        if source.stem.count(".") == 0:
+            shutil.copy(source, tmp_path / source.name)
+    findings = json.loads(run_cli("check", ".", "--output-format", "json", cwd=tmp_path).stdout)
+    listed = [f for f in findings if f["code"] == "FLT401"]
+    assert {f["fix"]["safety"] for f in listed if f["fix"]} == {"unsafe"}
+    offered = Counter(f["path"] for f in listed if f["fix"])
+    declined = [f for f in listed if f["path"] == "pagination_declined.py"]
+    assert len(declined) == 11 and not any(f["fix"] for f in declined)
+    result = run_cli("check", ".", "--fix", "--unsafe-fixes", "--show-fixes", cwd=tmp_path)
+    applied = Counter(
+        line.split(":")[0] for line in result.stderr.splitlines() if ": fixed FLT401" in line
+    )
+    assert applied == offered
+
+
+PAGINATION_EDGES = {
+    # ``Query`` is SQLAlchemy's and fastapi is imported only by name: ``import fastapi``.
+    "query_taken": (
+        """\
+        from fastapi import APIRouter, Depends
+        from sqlalchemy.orm import Query, Session
+
+        router = APIRouter()
+
+
+        def get_db(): ...
+
+
+        def active(query: Query) -> Query:
+            return query
+
+
+        @router.get("/items")
+        def items(db: Session = Depends(get_db)):
+            return db.query(Item).all()
+        """,
+        [
+            "import fastapi",
+            "    limit: int = fastapi.Query(100, le=1000),",
+            "    return db.query(Item).offset(skip).limit(limit).all()",
+        ],
+    ),
+    "positional_only_and_star_args": (
+        """\
+        from fastapi import FastAPI, Query
+        from sqlalchemy.orm import Session
+
+        app = FastAPI()
+
+
+        @app.get("/a")
+        def a(db: Session, /):
+            return db.query(Item).all()
+
+
+        @app.get("/b")
+        def b(db: Session, *args):
+            return db.query(Item).all()
+        """,
+        [
+            "def a(db: Session, /, skip: int = 0, limit: int = Query(100, le=1000)):",
+            "def b(db: Session, *args, skip: int = 0, limit: int = Query(100, le=1000)):",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGINATION_EDGES))
+def test_pagination_fix_edges(tmp_path: Path, name: str) -> None:
+    source, expected_lines = PAGINATION_EDGES[name]
+    target = _project(tmp_path, name, textwrap.dedent(source).encode())
+    outcome = fix_paths([str(tmp_path)], Config(root=str(tmp_path)), unsafe=True)
+    fixed = outcome.fixed[str(target)].decode()
+    compile(fixed, str(target), "exec")
+    lines = fixed.splitlines()
+    for line in expected_lines:
+        assert line in lines, fixed

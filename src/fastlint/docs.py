@@ -39,7 +39,8 @@ def render_rule(rule: type[Rule]) -> str:
         for example in rule.invalid:
             parts += [_code_block(example.code), ""]
             if example.fixed is not None:
-                parts += ["After `fastlint check --fix`:", "", _code_block(example.fixed), ""]
+                flags = "--fix --unsafe-fixes" if rule.fix_safety == "unsafe" else "--fix"
+                parts += [f"After `fastlint check {flags}`:", "", _code_block(example.fixed), ""]
         parts.pop()
     if rule.valid:
         parts += ["", "### Use instead", ""]

@@ -11,13 +11,18 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from fastlint.findings import Span
 from fastlint.index.summary import Argument, Assignment, Parameter, Value
 from fastlint.index.symbols import CALL, join_symbol, split_symbol
 from fastlint.project import Function, ProjectModel, Route
-from fastlint.rules.base import Example, RawFinding, Rule
+from fastlint.rules.base import Example, FixRequest, RawFinding, Rule
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from fastlint.fixes import FixContext
 
 # Stages of a query's rows.
 STATEMENT = "statement"  # describes rows, fetches nothing: ``select(Item)``
@@ -965,12 +970,36 @@ class UnpaginatedListEndpoint(Rule):
 
     Routes whose query is scoped to a parent (`/articles/{slug}/comments`) or to the current
     user are reported as FLT402 instead.
+
+    ## Fix safety
+    The fix is unsafe: it changes the API. A client that got every row now gets the first
+    100 (`limit` defaults to 100; more than 1000 is refused with a 422) and has to page with
+    `skip` and `limit` to read the rest. The fix adds `skip: int = 0` and
+    `limit: int = Query(100, le=1000)` after the route's last ordinary parameter (or last
+    keyword-only one, when it has a `*`), and applies `.offset(skip).limit(limit)` to the
+    query where it runs: `db.query(Item).filter(...).offset(skip).limit(limit).all()`,
+    `session.execute(select(Item).where(...).offset(skip).limit(limit))`, likewise for
+    `session.scalars()` and SQLModel's `session.exec()`. It follows the module: `offset`
+    rather than `skip` when its other routes take `offset` and `limit`,
+    `limit: Annotated[int, Query(le=1000)] = 100` when it declares parameters with
+    `Annotated`, and `Query` as the module imports it (imported from fastapi when missing).
+
+    It is offered only when fastlint sees the whole change: the route is a module-level
+    function that no project code calls, with no decorator besides its route registrations;
+    its one SQLAlchemy or SQLModel query (no second one, such as a count) is written in it,
+    not in a helper; the rows the route returns are that query's, directly or through local
+    names, `list()` or a comprehension (not sorted in Python or wrapped in a dict, whose
+    other fields would then describe a page); the query has no `.offset()` yet; and the new
+    names are free (neither parameters, path parameters, nor names the route or the module
+    uses). Pages are only stable when the query is ordered: add an `order_by` if it has none.
     """
 
     code = "FLT401"
     name = "unpaginated-list-endpoint"
     summary = "A GET route returns every row of a query, with no limit or pagination"
     common_doc = _COMMON_DOC
+    fix_title = "Take `skip` and `limit` parameters and apply them to the query"
+    fix_safety = "unsafe"
     valid = (
         """
 from fastapi import Depends, FastAPI, Query
@@ -1011,8 +1040,24 @@ def get_db(): ...
 
 @app.get("/items", response_model=list[ItemOut])
 def list_items(db: Session = Depends(get_db)):
-    return db.query(Item).all()
-"""
+    return db.query(Item).order_by(Item.id).all()
+""",
+            fixed="""
+from fastapi import Query, Depends, FastAPI
+from sqlalchemy.orm import Session
+
+app = FastAPI()
+
+def get_db(): ...
+
+@app.get("/items", response_model=list[ItemOut])
+def list_items(
+    db: Session = Depends(get_db),
+    skip: int = 0,
+    limit: int = Query(100, le=1000),
+):
+    return db.query(Item).order_by(Item.id).offset(skip).limit(limit).all()
+""",
         ),
         Example(
             """
@@ -1031,9 +1076,14 @@ async def list_orders(session: AsyncSession):
     )
 
     def check(self, project: ProjectModel) -> Iterator[RawFinding]:
+        # Imported here: the fix reads queries with this module's QueryReader.
+        from fastlint.rules.pagination_fix import pagination_fix
+
+        reader: Optional[QueryReader] = None
         for found in unbounded_list_routes(project):
             if found.rows.scoped:
                 continue
+            reader = reader or QueryReader(project)
             rows = found.rows
             what = f"every `{rows.model_name}` row" if rows.model_name else "every row of a query"
             yield RawFinding(
@@ -1045,7 +1095,15 @@ async def list_orders(session: AsyncSession):
                     "take a bounded `limit` (and an offset or cursor) or use a pagination "
                     "library"
                 ),
+                fix=pagination_fix(project, found, reader),
             )
+
+    def build_fix(
+        self, request: FixRequest, target: cst.CSTNode, context: FixContext
+    ) -> Optional[cst.CSTNode]:
+        from fastlint.rules.pagination_fix import paginate_route
+
+        return paginate_route(request, target, context)
 
 
 class UnpaginatedChildCollection(Rule):

@@ -1,0 +1,24 @@
+"""A module that writes fastapi.Depends, and whose Query is SQLAlchemy's: fastapi.Query."""
+
+import fastapi
+from sqlalchemy.orm import Query, Session
+
+from .models import Item
+
+router = fastapi.APIRouter()
+
+
+def get_db(): ...
+
+
+def active(query: Query) -> Query:
+    return query.filter(Item.active)
+
+
+@router.get("/items")
+def items(
+    db: Session = fastapi.Depends(get_db),
+    skip: int = 0,
+    limit: int = fastapi.Query(100, le=1000),
+):
+    return db.query(Item).offset(skip).limit(limit).all()
