@@ -6,6 +6,7 @@ run and a serial one give the same summaries in the same order.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import itertools
 import multiprocessing
@@ -15,7 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Callable, Optional, Union, cast
 
 from fastlint.cache import Cache, decode_entry, encode_entry, gc_paused
 from fastlint.index import index_source, module_name_for
@@ -29,6 +30,8 @@ MIN_BYTES_FOR_POOL = 128 * 1024  # about a quarter of a second of parsing
 # collector finds it. Left to its thresholds, the collector runs hundreds of times per file,
 # scanning the tree being built, yet lets trees pile up in the oldest generation. So while
 # indexing it is off, and each file's garbage is collected once, right after the file.
+# A file this large leaves a tree worth handing its memory back for (see _give_back_memory).
+_TRIM_AFTER_BYTES = 16 * 1024
 _FULL_COLLECTION_EVERY = 64  # files, in a worker: for cycles that outlived their file
 _CLAIM_POLL_SECONDS = 0.01
 SETTLE_MIN_FILES = 200
@@ -152,7 +155,29 @@ def _worker_task(task: _Task) -> tuple[int, Union[bytes, OSError]]:
     if _worker_cache is not None and task.key is not None:
         _worker_cache.store_encoded(_worker_cache.summary_path(task.key), data)
     gc.collect(2 if next(_worker_files) % _FULL_COLLECTION_EVERY == 0 else 1)
+    if len(source) >= _TRIM_AFTER_BYTES:
+        _give_back_memory()
     return task.index, data
+
+
+def _load_malloc_trim() -> Optional[Callable[[int], int]]:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return cast("Callable[[int], int]", ctypes.CDLL("libc.so.6").malloc_trim)
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+_malloc_trim = _load_malloc_trim()
+
+
+def _give_back_memory() -> None:
+    """Return the memory a freed parse tree leaves in the C heap to the system. glibc keeps
+    it otherwise, and a worker would stay the size of the largest tree it has parsed for
+    the rest of the run, while the main process gathers every summary."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 def _decode(data: bytes) -> ModuleSummary:
