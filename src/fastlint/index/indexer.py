@@ -120,6 +120,14 @@ _NON_CODE_FIELDS = frozenset(
 _field_cache: dict[type, tuple[str, ...]] = {}
 
 
+_NODE_TYPES: dict[type, bool] = {}
+
+
+def _learn_node_type(kind: type) -> bool:
+    known = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+    return known
+
+
 def _code_fields(node_type: type) -> tuple[str, ...]:
     names = _field_cache.get(node_type)
     if names is None:
@@ -289,14 +297,20 @@ class _Indexer:
 
     def walk_children(self, node: cst.CSTNode, ctx: _Context) -> None:
         walk = self.walk
+        # By type, from a table: isinstance against CSTNode (an ABC) is a Python-level call.
+        is_node = _NODE_TYPES.get
         for name in _code_fields(type(node)):
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                walk(value, ctx)
-            elif type(value) is tuple or type(value) is list:
+            kind = type(value)
+            if kind is tuple or kind is list:
                 for child in value:
-                    if isinstance(child, cst.CSTNode):
+                    known = is_node(type(child))
+                    if known or (known is None and _learn_node_type(type(child))):
                         walk(child, ctx)
+            else:
+                known = is_node(kind)
+                if known or (known is None and _learn_node_type(kind)):
+                    walk(value, ctx)
 
     def _leaf(self, node: cst.CSTNode, ctx: _Context) -> None:
         pass
@@ -898,17 +912,17 @@ class _Resolver:
     def _tokens(self, node: cst.BaseExpression) -> Optional[list[str]]:
         tokens: list[str] = []
         while True:
-            if isinstance(node, cst.Name):
+            if type(node) is cst.Name:
                 tokens.append(node.value)
                 tokens.reverse()
                 return tokens
-            if isinstance(node, cst.Attribute):
+            if type(node) is cst.Attribute:
                 tokens.append(node.attr.value)
                 node = node.value
-            elif isinstance(node, cst.Call):
+            elif type(node) is cst.Call:
                 tokens.append(CALL)
                 node = node.func
-            elif isinstance(node, cst.Await):
+            elif type(node) is cst.Await:
                 node = node.expression
             else:
                 return None
@@ -1003,11 +1017,13 @@ class _Resolver:
         return f"{symbol}{CALL}" if symbol else UNKNOWN
 
     def value(self, node: cst.BaseExpression, scope: _Scope) -> Value:
-        if isinstance(node, cst.Name):
+        # Exact type tests: libcst's node classes are final, and isinstance against them (ABCs)
+        # is a Python-level call whenever it fails, which is for most tests here.
+        if type(node) is cst.Name:
             if node.value in ("True", "False", "None"):
                 return Value("const", literal=node.value)
             return Value("ref", self.symbol(node, scope), text=node.value)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             dotted = _pure_dotted(node)
             return Value(
                 "ref",
@@ -1015,7 +1031,7 @@ class _Resolver:
                 text=dotted or f".{node.attr.value}",
                 receiver=None if dotted else self._nested(node.value, scope),
             )
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             func = node.func
             receiver: Optional[Value] = None
             text = _pure_dotted(func)
@@ -1031,19 +1047,18 @@ class _Resolver:
                 text=text,
                 span=self.spans.get(node),
             )
-        if isinstance(node, cst.SimpleString):
-            evaluated = node.evaluated_value
-            return Value("str", literal=evaluated if isinstance(evaluated, str) else None)
+        if type(node) is cst.SimpleString:
+            return Value("str", literal=_string_value(node))
         if isinstance(node, (cst.ConcatenatedString, cst.FormattedString)):
             return Value("str")
-        if isinstance(node, cst.Integer):
+        if type(node) is cst.Integer:
             return Value("num", literal=_int_literal(node.value))
-        if isinstance(node, cst.Float):
+        if type(node) is cst.Float:
             return Value("num", literal=_float_literal(node.value))
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             kind = {cst.List: "list", cst.Tuple: "tuple", cst.Set: "set"}[type(node)]
             return Value(kind, elements=tuple(self.value(e.value, scope) for e in node.elements))
-        if isinstance(node, cst.Dict):
+        if type(node) is cst.Dict:
             entries = [e for e in node.elements if isinstance(e, cst.DictElement)]
             values = tuple(self._nested(e.value, scope) for e in entries)
             return Value(
@@ -1053,7 +1068,7 @@ class _Resolver:
                     Argument(_string_key(e.key), value) for e, value in zip(entries, values)
                 ),
             )
-        if isinstance(node, cst.Lambda):
+        if type(node) is cst.Lambda:
             return Value("lambda")
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
             element = node.value if isinstance(node, cst.DictComp) else node.elt
@@ -1061,9 +1076,9 @@ class _Resolver:
                 "comprehension",
                 elements=(self.value(node.for_in.iter, scope), self._nested(element, scope)),
             )
-        if isinstance(node, cst.Await):
+        if type(node) is cst.Await:
             return Value("await", elements=(self.value(node.expression, scope),))
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             return Value(
                 "subscript",
                 self.symbol(node.value, scope),
@@ -1078,12 +1093,12 @@ class _Resolver:
             return Value(
                 "binop", elements=(self._nested(node.left, scope), self._nested(node.right, scope))
             )
-        if isinstance(node, cst.BooleanOperation):
+        if type(node) is cst.BooleanOperation:
             return Value(
                 "boolop",
                 elements=(self._nested(node.left, scope), self._nested(node.right, scope)),
             )
-        if isinstance(node, cst.Comparison):
+        if type(node) is cst.Comparison:
             return Value(
                 "compare",
                 elements=(
@@ -1091,7 +1106,7 @@ class _Resolver:
                     *(self._nested(c.comparator, scope) for c in node.comparisons),
                 ),
             )
-        if isinstance(node, cst.IfExp):
+        if type(node) is cst.IfExp:
             return Value(
                 "ifexp", elements=(self._nested(node.body, scope), self._nested(node.orelse, scope))
             )
@@ -1172,21 +1187,33 @@ def _dotted(node: Union[cst.Attribute, cst.Name, cst.BaseExpression]) -> str:
 
 def _string_key(node: cst.BaseExpression) -> Optional[str]:
     if isinstance(node, cst.SimpleString):
-        evaluated = node.evaluated_value
-        return evaluated if isinstance(evaluated, str) else None
+        return _string_value(node)
     return None
 
 
 def _pure_dotted(node: cst.BaseExpression) -> str:
     """``a.b.c`` for a chain of names only; "" for anything else (calls, subscripts)."""
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if not isinstance(node, cst.Name):
+    if type(node) is not cst.Name:
         return ""
     parts.append(node.value)
     return ".".join(reversed(parts))
+def _string_value(node: cst.SimpleString) -> Optional[str]:
+    """The text of a string literal; None for bytes. Plain literals (no prefix, escape or
+    carriage return) are read directly: ``evaluated_value`` compiles each one."""
+    value = node.value
+    quote = value[0]
+    if quote in "'\"" and "\\" not in value and "\r" not in value:
+        if len(value) >= 6 and value[:3] == quote * 3:
+            return value[3:-3]
+        return value[1:-1]
+    evaluated = node.evaluated_value
+    return evaluated if isinstance(evaluated, str) else None
+
+
 
 
 def _is_constant(node: cst.BaseExpression) -> bool:

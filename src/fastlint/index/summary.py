@@ -18,11 +18,9 @@ from fastlint.findings import Span, record
 UNKNOWN = ""  # the symbol of an expression the index cannot resolve
 
 
-def _interned(text: str) -> str:
-    """One object per distinct string: a pickled summary then stores each string once (the
-    rest are references), and the project holding every summary keeps far fewer strings.
-    Only run when a summary is built, never when one is loaded."""
-    return sys.intern(text)
+# Values, arguments and calls intern their strings when built (never when loaded): the same
+# few names recur all over a file, so a pickled summary stores each string once (the rest
+# are references) and a project holding every summary keeps far fewer strings.
 
 
 @record
@@ -54,11 +52,10 @@ class Value:
     text: str = ""
 
     def __post_init__(self) -> None:
-        # The same few names recur all over a file: one string object each (see _interned).
-        self.symbol = _interned(self.symbol)
-        self.text = _interned(self.text)
-        if isinstance(self.literal, str):
-            self.literal = _interned(self.literal)
+        self.symbol = sys.intern(self.symbol)
+        self.text = sys.intern(self.text)
+        if type(self.literal) is str:
+            self.literal = sys.intern(self.literal)
 
 
 @record
@@ -70,7 +67,7 @@ class Argument:
 
     def __post_init__(self) -> None:
         if self.keyword is not None:
-            self.keyword = _interned(self.keyword)
+            self.keyword = sys.intern(self.keyword)
 
 
 @record
@@ -101,8 +98,8 @@ class CallSite:
     text: str = ""  # the callee as written (``db.query``), or ``.all`` on a computed object
 
     def __post_init__(self) -> None:
-        self.symbol = _interned(self.symbol)
-        self.text = _interned(self.text)
+        self.symbol = sys.intern(self.symbol)
+        self.text = sys.intern(self.text)
 
 
 @record
