@@ -475,16 +475,26 @@ class ProjectModel:
         if value is not None and value.kind == "call":
             own = _keyword_str(value.args, "prefix")
         parents: set[str] = set()
-        for call in self.include_router_calls():
-            tokens = split_symbol(call.symbol)
-            child = _argument(call.args, 0, "router")
-            if child is None or child.kind != "ref" or self.binding_of(child.symbol) != owner:
-                continue
-            parent = self.binding_of(join_symbol(tokens[:-1])) or ""
-            include_prefix = _keyword_str(call.args, "prefix")
+        for parent, include_prefix in self._inclusions().get(owner, ()):
             for outer in self._prefixes(parent, seen):
                 parents.add(outer + include_prefix)
         return {parent + own for parent in (parents or {""})}
+
+    def _inclusions(self) -> dict[str, list[tuple[str, str]]]:
+        """For each router included somewhere, (where, with what prefix) of each inclusion:
+        found once, not once per route (with as many inclusions as routes, that was n * n)."""
+
+        def compute() -> dict[str, list[tuple[str, str]]]:
+            out: dict[str, list[tuple[str, str]]] = {}
+            for call in self.include_router_calls():
+                child = _argument(call.args, 0, "router")
+                owner = self.binding_of(child.symbol) if child and child.kind == "ref" else None
+                if owner:
+                    parent = self.binding_of(join_symbol(split_symbol(call.symbol)[:-1])) or ""
+                    out.setdefault(owner, []).append((parent, _keyword_str(call.args, "prefix")))
+            return out
+
+        return self.memoized("project.router_inclusions", compute)
 
     def request_path(self) -> dict[str, tuple[Function, ...]]:
         """Every function that runs for a request, sync or async, with a chain from its entry

@@ -896,6 +896,10 @@ class _Resolver:
         self.spans = spans
         self._active: set[int] = set()
         self._depth = 0
+        # What each (scope, name) resolves to when nothing is being resolved already (no
+        # cycle guard can cut it short, so the answer is the same each time): a name bound
+        # n times and read m times would otherwise cost n * m.
+        self._names: dict[tuple[_Scope, str], str] = {}
 
     def span(self, node: cst.CSTNode) -> Span:
         return self.spans.get(node, _NO_SPAN)
@@ -934,8 +938,14 @@ class _Resolver:
                 current = _module_scope(current)
                 continue
             entries = current.bindings.get(name)
-            if entries:
+            if entries and self._active:
                 return self._resolve_entries(name, entries, current)
+            if entries:
+                key = (current, name)
+                known = self._names.get(key)
+                if known is None:
+                    known = self._names[key] = self._resolve_entries(name, entries, current)
+                return known
             current = current.parent
             while current is not None and current.kind == "class" and scope is not current:
                 current = current.parent
@@ -1561,11 +1571,7 @@ def _build_function(fn: _PendingFunction, resolver: _Resolver) -> FunctionSummar
             )
             for iterable, target, loop, comprehension in fn.loops
         ),
-        attribute_reads=tuple(
-            AttributeRead(read.value.value, read.attr.value, resolver.span(read))
-            for read in fn.attribute_reads
-            if isinstance(read.value, cst.Name) and _is_local(read.value.value, fn.scope)
-        ),
+        attribute_reads=_attribute_reads(fn, resolver),
         ordered_comparisons=tuple(sorted(set(fn.ordered_comparisons))),
         return_annotation=_return_annotation(node, fn.outer, resolver),
         with_items=tuple(resolver.value(item, fn.scope) for item in fn.with_items),
@@ -1590,6 +1596,20 @@ def _target_names(target: cst.BaseExpression) -> list[str]:
     if isinstance(target, cst.StarredElement):
         return _target_names(target.value)
     return []
+
+
+def _attribute_reads(fn: _PendingFunction, resolver: _Resolver) -> tuple[AttributeRead, ...]:
+    """Reads of attributes of the function's own parameters and variables."""
+    local: dict[str, bool] = {}  # each name judged once: it may be bound and read 1000s of times
+    out = []
+    for read in fn.attribute_reads:
+        if isinstance(read.value, cst.Name):
+            name = read.value.value
+            if name not in local:
+                local[name] = _is_local(name, fn.scope)
+            if local[name]:
+                out.append(AttributeRead(name, read.attr.value, resolver.span(read)))
+    return tuple(out)
 
 
 def _is_local(name: str, scope: _Scope) -> bool:
