@@ -1201,16 +1201,6 @@ def _string_key(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
-def _pure_dotted(node: cst.BaseExpression) -> str:
-    """``a.b.c`` for a chain of names only; "" for anything else (calls, subscripts)."""
-    parts: list[str] = []
-    while type(node) is cst.Attribute:
-        parts.append(node.attr.value)
-        node = node.value
-    if type(node) is not cst.Name:
-        return ""
-    parts.append(node.value)
-    return ".".join(reversed(parts))
 def _string_value(node: cst.SimpleString) -> Optional[str]:
     """The text of a string literal; None for bytes. Plain literals (no prefix, escape or
     carriage return) are read directly: ``evaluated_value`` compiles each one."""
@@ -1224,6 +1214,16 @@ def _string_value(node: cst.SimpleString) -> Optional[str]:
     return evaluated if isinstance(evaluated, str) else None
 
 
+def _pure_dotted(node: cst.BaseExpression) -> str:
+    """``a.b.c`` for a chain of names only; "" for anything else (calls, subscripts)."""
+    parts: list[str] = []
+    while type(node) is cst.Attribute:
+        parts.append(node.attr.value)
+        node = node.value
+    if type(node) is not cst.Name:
+        return ""
+    parts.append(node.value)
+    return ".".join(reversed(parts))
 
 
 def _is_constant(node: cst.BaseExpression) -> bool:
