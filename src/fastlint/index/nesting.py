@@ -91,8 +91,7 @@ def nesting_problem(source: bytes) -> Optional[ParseError]:
     bases = [0]
     chains = [[0] * _LEVELS]
     depth = 0  # of the innermost operand: bases[-1] + sum(chains[-1])
-    for match in _TOKENS.finditer(source):
-        token = match.group()
+    for token in _TOKENS.findall(source):  # a list of bytes: no match object per token
         rank = _RANK.get(token)
         if rank is not None:
             counts = chains[-1]
