@@ -117,7 +117,7 @@ def build_project(
     """Index every file of the project (plus ``extra_files``) and link them."""
     analysed = _analysed_files(config, extra_files)
     # Linking allocates much and makes no cycles: the collector would only rescan summaries
-    # (indexing turns it on for itself: libcst does leave cycles behind).
+    # (indexing collects after each file for itself).
     with gc_paused():
         built = _build_project(config, analysed, _open_cache(config))
         settle(len(built[1]))

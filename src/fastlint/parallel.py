@@ -26,10 +26,10 @@ from fastlint.noqa import read_suppressions
 # Below these, starting worker processes costs more than it saves.
 MIN_FILES_FOR_POOL = 8
 MIN_BYTES_FOR_POOL = 128 * 1024  # about a quarter of a second of parsing
-# libcst's parser leaves reference cycles behind: a file's whole tree lingers until the
-# collector finds it. Left to its thresholds, the collector runs hundreds of times per file,
-# scanning the tree being built, yet lets trees pile up in the oldest generation. So while
-# indexing it is off, and each file's garbage is collected once, right after the file.
+# Left to its thresholds, the collector runs hundreds of times per file, scanning the tree
+# being built. A tree is freed by reference counting once the indexer lets go of it (see
+# indexer.build_summary), so while indexing the collector is off, and what few cycles a
+# file leaves are collected once, right after the file.
 # A file this large leaves a tree worth handing its memory back for (see _give_back_memory).
 _TRIM_AFTER_BYTES = 16 * 1024
 _FULL_COLLECTION_EVERY = 64  # files, in a worker: for cycles that outlived their file
@@ -282,8 +282,8 @@ def index_many(
         for i, request in enumerate(requests):
             size = _size(request.path)
             tasks.append(_Task(i, request.path, request.module_name, None, None, size))
-    # The misses first: indexing needs the collector (libcst leaves cycles behind), and it
-    # would otherwise scan every summary loaded from the cache, over and over.
+    # The misses first: indexing collects after each file, and that collection would
+    # otherwise scan every summary loaded from the cache, over and over.
     _index_tasks(tasks, jobs, cache, results)
     if hits:
         assert cache is not None

@@ -288,6 +288,10 @@ class _Indexer:
 
     # generic descent
 
+    def release(self) -> None:
+        """Drop the handler table: its bound methods make a cycle through the indexer."""
+        self._handlers.clear()
+
     def walk(self, node: cst.CSTNode, ctx: _Context) -> None:
         handler = self._handlers.get(type(node))
         if handler is not None:
@@ -1414,6 +1418,24 @@ def build_summary(
     noqa: tuple[tuple[int, Optional[tuple[str, ...]]], ...],
 ) -> ModuleSummary:
     indexer = _Indexer(module_name, is_package)
+    try:
+        return _summarise(indexer, module, path=path, is_package=is_package, noqa=noqa)
+    finally:
+        # The handler table holds bound methods of the indexer: a cycle that would keep the
+        # whole tree alive until the collector runs. Broken, the tree is freed as soon as
+        # the caller drops it.
+        indexer.release()
+
+
+def _summarise(
+    indexer: _Indexer,
+    module: cst.Module,
+    *,
+    path: str,
+    is_package: bool,
+    noqa: tuple[tuple[int, Optional[tuple[str, ...]]], ...],
+) -> ModuleSummary:
+    module_name = indexer.module_name
     root = _Context(indexer.module_scope, None, None, False)
     indexer.walk(module, root)
     spans = positions_of(module, indexer.wanted)
