@@ -6,7 +6,7 @@ run and a serial one give the same summaries in the same order.
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import gc
 import itertools
 import multiprocessing
@@ -160,24 +160,27 @@ def _worker_task(task: _Task) -> tuple[int, Union[bytes, OSError]]:
     return task.index, data
 
 
-def _load_malloc_trim() -> Optional[Callable[[int], int]]:
+@functools.cache
+def _malloc_trim() -> Optional[Callable[[int], int]]:
+    """glibc's ``malloc_trim``, looked up once in the worker that first needs it (ctypes is
+    not imported by runs that index nothing)."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes
+
     try:
         return cast("Callable[[int], int]", ctypes.CDLL("libc.so.6").malloc_trim)
     except (OSError, AttributeError):  # not glibc
         return None
 
 
-_malloc_trim = _load_malloc_trim()
-
-
 def _give_back_memory() -> None:
     """Return the memory a freed parse tree leaves in the C heap to the system. glibc keeps
     it otherwise, and a worker would stay the size of the largest tree it has parsed for
     the rest of the run, while the main process gathers every summary."""
-    if _malloc_trim is not None:
-        _malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _decode(data: bytes) -> ModuleSummary:

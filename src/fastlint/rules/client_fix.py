@@ -3,10 +3,12 @@ made in the app's lifespan, kept on ``app.state`` and read back from ``request.a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
+
+from fastlint.rules.syntax import descendants
 
 if TYPE_CHECKING:
     from fastlint.fixes import FixContext
@@ -54,7 +56,7 @@ def lifespan_client_fix(
         call, module_names, route_locals | _bound_names(lifespan) | {lifespan_app}
     ):
         return None
-    if any(_closes(node, variable) for node in _walk(statement.body)):
+    if any(_closes(node, variable) for node in descendants(statement.body)):
         return None  # closing the shared client would break every later request
     attribute = _state_attribute(variable, context.module, lifespan)
     request_param = _request_parameter(route, module_names, context)
@@ -87,12 +89,6 @@ def lifespan_client_fix(
     return {route: new_route, lifespan: new_lifespan}
 
 
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    yield node
-    for child in node.children:
-        yield from _walk(child)
-
-
 def _dotted(node: cst.BaseExpression) -> Optional[str]:
     if isinstance(node, cst.Name):
         return node.value
@@ -114,7 +110,7 @@ def _app_and_lifespan(route: cst.FunctionDef, module: cst.Module) -> Optional[cs
             if not isinstance(small, cst.Assign):
                 continue
             for target in small.targets:
-                for node in _walk(target.target):
+                for node in descendants(target.target):
                     if isinstance(node, cst.Name):
                         assigned[node.value] = assigned.get(node.value, 0) + 1
             if (
@@ -180,7 +176,7 @@ def _bound_names(function: cst.FunctionDef) -> set[str]:
         if isinstance(extra, cst.Param):
             names.add(extra.name.value)
     targets: list[cst.CSTNode] = []
-    for node in _walk(function.body):
+    for node in descendants(function.body):
         if isinstance(node, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor)):
             targets.append(node.target)
         elif isinstance(node, cst.AsName):
@@ -194,7 +190,7 @@ def _bound_names(function: cst.FunctionDef) -> set[str]:
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             return {"*"}  # a local import: too unusual to reason about
     for target in targets:
-        names.update(n.value for n in _walk(target) if isinstance(n, cst.Name))
+        names.update(n.value for n in descendants(target) if isinstance(n, cst.Name))
     return names
 
 
@@ -285,7 +281,7 @@ def _state_attribute(variable: str, module: cst.Module, lifespan: cst.FunctionDe
     name the lifespan does not use either (it names the client there)."""
     state_attributes = {
         node.attr.value
-        for node in _walk(module)
+        for node in descendants(module)
         if isinstance(node, cst.Attribute)
         and isinstance(node.value, cst.Attribute)
         and node.value.attr.value == "state"
@@ -294,10 +290,10 @@ def _state_attribute(variable: str, module: cst.Module, lifespan: cst.FunctionDe
         isinstance(node, cst.Call)
         and isinstance(node.func, cst.Name)
         and node.func.value in ("getattr", "setattr")
-        for node in _walk(module)
+        for node in descendants(module)
     ):
         return None  # state read or written by computed names
-    in_lifespan = {n.value for n in _walk(lifespan) if isinstance(n, cst.Name)}
+    in_lifespan = {n.value for n in descendants(lifespan) if isinstance(n, cst.Name)}
     for index in range(1, 20):
         candidate = variable if index == 1 else f"{variable}_{index}"
         if candidate not in state_attributes and candidate not in in_lifespan:
@@ -320,7 +316,7 @@ def _request_parameter(
             return param.name.value, params
     if isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None:
         return None
-    if any(isinstance(n, cst.Name) and n.value == "request" for n in _walk(route)):
+    if any(isinstance(n, cst.Name) and n.value == "request" for n in descendants(route)):
         return None  # ``request`` already means something here
     if "Request" in module_names and not _imports_request(context.module):
         return None
@@ -367,7 +363,7 @@ def _with_client(
     ``with`` blocks: then the client lives exactly as long as the app serves."""
     yields = [
         node
-        for node in _walk(lifespan.body)
+        for node in descendants(lifespan.body)
         if isinstance(node, (cst.Yield, cst.FunctionDef, cst.Lambda, cst.ClassDef))
     ]
     if len(yields) != 1 or not isinstance(yields[0], cst.Yield) or yields[0].value is not None:
@@ -420,7 +416,7 @@ def _is_bare_yield(statement: cst.CSTNode) -> bool:
 
 
 def _contains_yield(statement: cst.CSTNode) -> bool:
-    return any(isinstance(node, cst.Yield) for node in _walk(statement))
+    return any(isinstance(node, cst.Yield) for node in descendants(statement))
 
 
 def _statements(suite: cst.BaseSuite) -> Sequence[_Statement]:

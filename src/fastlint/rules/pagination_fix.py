@@ -28,6 +28,7 @@ from fastlint.rules.responses import (
     argument,
     walk_values,
 )
+from fastlint.rules.syntax import descendants
 
 if TYPE_CHECKING:
     from fastlint.fixes import FixContext
@@ -411,7 +412,7 @@ def paginate_route(
         return None
     if _binds_or_reads(function, {offset, limit}):
         return None
-    calls = [node for node in _nodes(function.body) if isinstance(node, cst.Call)]
+    calls = [node for node in descendants(function.body) if isinstance(node, cst.Call)]
     spans = positions_of(context.module, set(calls))
     at_span = [call for call in calls if spans.get(call) == span]
     if len(at_span) != 1:
@@ -490,22 +491,14 @@ def _one_per_line(params: cst.Parameters, indent: str) -> cst.Parameters:
     )
 
 
-def _nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)
-
-
 def _binds_or_reads(function: cst.FunctionDef, names: set[str]) -> bool:
     """Whether a name of ``names`` means anything in the function: a parameter, a local, a
     global it reads (attribute names and keyword argument names do not count)."""
     skipped: set[int] = set()
-    for node in _nodes(function.params):
+    for node in descendants(function.params):
         if isinstance(node, cst.Name) and node.value in names:
             return True
-    for node in _nodes(function.body):
+    for node in descendants(function.body):
         if isinstance(node, cst.Attribute):
             skipped.add(id(node.attr))
         elif isinstance(node, cst.Arg) and node.keyword is not None:
