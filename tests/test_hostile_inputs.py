@@ -408,3 +408,16 @@ def test_an_unreadable_pyproject_is_one_line(tmp_path: Path) -> None:
     result = run(root, "check")
     assert re.fullmatch(r"fastlint: error: .*pyproject\.toml: cannot read: .+\n", result.stderr)
     assert result.returncode == 2
+
+
+@pytest.mark.parametrize("source", [ROUTE.encode(), b"def broken(:\n", b"x = '\xff'\n"])
+def test_node_validation_is_back_once_a_file_is_indexed(source: bytes) -> None:
+    """The index trusts the parser's own trees and skips libcst's per-node checks while it
+    parses; whatever the file, those checks are back for trees built afterwards (fixes, and
+    other flake8 plugins in the same process)."""
+    import libcst as cst
+
+    summary = index_source("app.py", source)
+    assert (summary.error is None) == (source == ROUTE.encode())
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("")

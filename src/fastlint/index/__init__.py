@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import os
 import re
 import tokenize
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Callable, Optional
 
 import libcst as cst
+from libcst._nodes.base import CSTNode
 
 from fastlint.index.indexer import build_summary
 from fastlint.index.nesting import nesting_problem, with_deep_stack
@@ -18,6 +21,27 @@ from fastlint.index.summary import ModuleSummary, ParseError
 from fastlint.noqa import read_suppressions
 
 _MAY_HAVE_NOQA = re.compile(rb"noqa", re.IGNORECASE)
+
+
+def _no_validation(node: CSTNode) -> None:
+    return None
+
+
+@contextlib.contextmanager
+def _parser_output_trusted() -> Iterator[None]:
+    """Skip libcst's validation of each new node while the parser builds a tree.
+
+    Every node checks its own invariants when constructed (balanced parentheses, required
+    whitespace...), a fifth of the parse. A tree the parser built from source satisfies
+    them by construction; libcst's own comment on ``CSTNode.__post_init__`` says as much.
+    Restored at once, so trees built by fixes (or by other flake8 plugins) are checked.
+    """
+    validate = CSTNode.__post_init__
+    CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        CSTNode.__post_init__ = validate  # type: ignore[method-assign]
 
 
 @lru_cache(maxsize=4096)
@@ -71,7 +95,8 @@ def index_source(path: str, source: bytes, module_name: Optional[str] = None) ->
             too_deep = ParseError(undecodable, 1, 0)
         return _error_summary(path, module_name, is_package, too_deep)
     try:
-        tree = cst.parse_module(source)
+        with _parser_output_trusted():
+            tree = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         return _error_summary(path, module_name, is_package, _syntax_error(source, error))
     except UnicodeDecodeError as error:
