@@ -145,7 +145,10 @@ def make_tree(corpus: Sequence[str], destination: str, max_lines: Optional[int])
     first ``max_lines`` lines' worth, whole files, code bases in the order given."""
     tree = Tree(destination, [], 0)
     for name, path in map(_named, corpus):
-        for source in corpus_files(path):
+        sources = corpus_files(path) if os.path.isdir(path) else []
+        if not sources:  # a mistyped folder would silently shrink the corpus
+            raise SystemExit(f"bench: {path}: no Python files to check (not a folder?)")
+        for source in sources:
             if max_lines is not None and tree.lines >= max_lines:
                 break
             lines = _count_lines(source)
