@@ -2,82 +2,172 @@
 
 libcst's ``PositionProvider`` records a range for every node of the tree, which costs about
 twice the parse. The index needs positions for a few hundred nodes per file (calls,
-definitions, decorators), so this state records only those.
+definitions, decorators), so this pass generates the module's code once, notes where each
+wanted node's tokens begin and end, and turns those token counts into lines and columns at
+the end.
+
+Code generation runs a Python method or two per node; that is the whole cost. While the
+pass runs, a few of libcst's code-generation methods are swapped for leaner equivalents
+(same tokens, fewer Python frames): the per-node hook that would call ``before_codegen`` and
+``after_codegen`` on every node, the context managers that write parentheses and brackets
+(generators, the dearest part), and the leaves that are nearly half of all nodes
+(whitespace, names, newlines). They are restored when the pass ends, so a tree printed
+later (a fix) goes through libcst's own code. The pass is not for use from several threads
+at once.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+import re
+import threading
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from itertools import accumulate
+from typing import Any, Optional
 
 import libcst as cst
+from libcst._nodes.base import CSTNode
+from libcst._nodes.expression import BaseList, _BaseParenthesizedNode, _BaseSetOrDict
 from libcst._nodes.internal import CodegenState
 
 from fastlint.findings import Span
 
+# Entering and leaving a reentrant lock runs no Python code: the cheapest context manager
+# that does nothing, for the places where libcst's code generation asks for one.
+_NOTHING = threading.RLock()
+_NEWLINE = re.compile(r"\r\n?|\n")
 
-class _NoPosition:
-    """``record_syntactic_position`` for a recorder that needs none: one shared object
-    instead of a generator per node (the codegen pass calls it for most nodes)."""
 
-    __slots__ = ()
+class _Parentheses:
+    __slots__ = ("node", "state")
+
+    def __init__(self, node: _BaseParenthesizedNode, state: CodegenState) -> None:
+        self.node = node
+        self.state = state
 
     def __enter__(self) -> None:
-        return None
+        for lpar in self.node.lpar:
+            lpar._codegen(self.state)
 
-    def __exit__(self, *args: object) -> None:
-        return None
+    def __exit__(self, *exc_info: object) -> None:
+        for rpar in self.node.rpar:
+            rpar._codegen(self.state)
 
 
-_NO_POSITION = _NoPosition()
+class _Brackets:
+    __slots__ = ("closing", "opening", "state")
+
+    def __init__(self, opening: CSTNode, closing: CSTNode, state: CodegenState) -> None:
+        self.opening = opening
+        self.closing = closing
+        self.state = state
+
+    def __enter__(self) -> None:
+        self.opening._codegen(self.state)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.closing._codegen(self.state)
 
 
-class _PositionRecorder(CodegenState):
-    def __init__(self, module: cst.Module, wanted: set[cst.CSTNode]) -> None:
-        super().__init__(
-            default_indent=module.default_indent, default_newline=module.default_newline
-        )
-        # Ids, not nodes: a node's __hash__ is a Python-level call, made for every node.
-        self.wanted = {id(node) for node in wanted}
-        self.line = 1
-        self.column = 0
-        self.starts: list[tuple[int, int]] = []
-        self.spans: dict[cst.CSTNode, Span] = {}
+def _parenthesize(self: _BaseParenthesizedNode, state: CodegenState) -> Any:
+    return _Parentheses(self, state) if self.lpar else _NOTHING
 
-    def add_indent_tokens(self) -> None:
-        for token in self.indent_tokens:
-            self.add_token(token)
 
-    def add_token(self, value: str) -> None:
-        if "\n" not in value and "\r" not in value:  # nearly every token
-            self.column += len(value)
-            return
-        newlines = value.count("\n") + value.count("\r") - value.count("\r\n")
-        self.line += newlines
-        self.column = len(value) - max(value.rfind("\n"), value.rfind("\r")) - 1
+def _bracketize(self: Any, state: CodegenState) -> _Brackets:
+    return _Brackets(self.lbracket, self.rbracket, state)
 
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        if id(node) in self.wanted:
-            self.starts.append((self.line, self.column))
 
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        if id(node) in self.wanted:
-            line, column = self.starts.pop()
-            self.spans[node] = Span(line, column, self.line, self.column)
+def _braceize(self: Any, state: CodegenState) -> _Brackets:
+    return _Brackets(self.lbrace, self.rbrace, state)
 
-    def record_syntactic_position(  # type: ignore[override]
+
+class _TokenList(CodegenState):
+    """Collects the tokens; ``add_token`` is the list's own ``append`` (see positions_of)."""
+
+    def record_syntactic_position(
         self,
-        node: cst.CSTNode,
+        node: CSTNode,
         *,
-        start_node: Optional[cst.CSTNode] = None,
-        end_node: Optional[cst.CSTNode] = None,
-    ) -> _NoPosition:
-        return _NO_POSITION
+        start_node: Optional[CSTNode] = None,
+        end_node: Optional[CSTNode] = None,
+    ) -> Any:
+        return _NOTHING
+
+    def pop_trailing_newline(self) -> None:
+        pass  # positions are taken before; the token counts must stay as they were
+
+
+@contextmanager
+def _swapped(codegen: Any) -> Iterator[None]:
+    swaps: Sequence[tuple[type, str, Any]] = (
+        (CSTNode, "_codegen", codegen),
+        (_BaseParenthesizedNode, "_parenthesize", _parenthesize),
+        (BaseList, "_bracketize", _bracketize),
+        (_BaseSetOrDict, "_braceize", _braceize),
+    )
+    saved = [(owner, name, owner.__dict__[name]) for owner, name, _ in swaps]
+    try:
+        for owner, name, replacement in swaps:
+            setattr(owner, name, replacement)
+        yield
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
 
 
 def positions_of(module: cst.Module, wanted: set[cst.CSTNode]) -> dict[cst.CSTNode, Span]:
     """Spans (whitespace-inclusive; expressions own no leading lines) of the wanted nodes."""
     if not wanted:
         return {}
-    recorder = _PositionRecorder(module, wanted)
-    module._codegen(recorder)
-    return recorder.spans
+    state = _TokenList(default_indent=module.default_indent, default_newline=module.default_newline)
+    tokens = state.tokens
+    append = tokens.append
+    state.add_token = append  # type: ignore[method-assign,assignment]  # a C call, no Python frame
+    # Ids, not nodes: a node's __hash__ is a Python-level call, made for every node.
+    wanted_ids = {id(node) for node in wanted}
+    marks: list[tuple[CSTNode, int, int]] = []
+    newline = module.default_newline
+    simple_whitespace, comment, name, newline_node = (
+        cst.SimpleWhitespace,
+        cst.Comment,
+        cst.Name,
+        cst.Newline,
+    )
+
+    def codegen(self: CSTNode, state: CodegenState, **kwargs: Any) -> None:
+        kind = type(self)
+        # The commonest leaves, written as their own _codegen_impl would.
+        if (
+            kind is simple_whitespace
+            or kind is comment
+            or (kind is name and not self.lpar and id(self) not in wanted_ids)  # type: ignore[attr-defined]
+        ):
+            append(self.value)  # type: ignore[attr-defined]
+        elif kind is newline_node:
+            value = self.value  # type: ignore[attr-defined]
+            append(newline if value is None else value)
+        elif id(self) in wanted_ids:
+            start = len(tokens)
+            self._codegen_impl(state, **kwargs)
+            marks.append((self, start, len(tokens)))
+        else:
+            self._codegen_impl(state, **kwargs)
+
+    with _swapped(codegen):
+        module._codegen_impl(state)
+
+    offsets = [0, *accumulate(map(len, tokens))]
+    line_starts = [0, *(match.end() for match in _NEWLINE.finditer("".join(tokens)))]
+
+    def place(token_index: int) -> tuple[int, int]:
+        offset = offsets[token_index]
+        line = bisect_right(line_starts, offset)
+        return line, offset - line_starts[line - 1]
+
+    spans: dict[cst.CSTNode, Span] = {}
+    for node, start, end in marks:
+        line, column = place(start)
+        end_line, end_column = place(end)
+        spans[node] = Span(line, column, end_line, end_column)
+    return spans
