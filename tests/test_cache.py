@@ -356,3 +356,17 @@ def test_flake8_shares_the_cache(tmp_path: Path, counter: _Counter) -> None:
     # ...and the command line then finds everything in the cache.
     assert set(_findings(root)) == cold
     assert counter.take() == []
+
+
+def test_a_record_must_be_rebuildable_from_its_fields_in_order() -> None:
+    """Cached records are rebuilt by calling the class with every field, positionally: a
+    field ``__init__`` does not take that way is refused when the class is made."""
+    from fastlint.findings import record
+
+    @dataclasses.dataclass(unsafe_hash=True)
+    class Derived:
+        a: int
+        b: int = dataclasses.field(default=0, init=False)
+
+    with pytest.raises(TypeError, match="Derived"):
+        record(Derived)

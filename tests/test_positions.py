@@ -80,3 +80,30 @@ def test_code_generation_is_libcst_own_after_the_pass() -> None:
         value="g",
     )
     assert edited.code == source.replace("def f", "def g")
+
+
+def test_threads_indexing_at_once_leave_libcst_as_they_found_it() -> None:
+    """Parsing without validation and the position pass swap libcst methods process-wide;
+    two threads indexing at once must take turns, not restore each other's swaps."""
+    import argparse
+    import threading
+
+    source = Path(argparse.__file__).read_bytes()
+    errors: list[BaseException] = []
+
+    def index_three_times() -> None:
+        try:
+            for _ in range(3):
+                assert index_source("argparse.py", source).functions
+        except BaseException as error:  # re-raised below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=index_three_times) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not valid!")
+    assert cst.parse_module("x = f(a)  # c\n").code == "x = f(a)  # c\n"

@@ -19,7 +19,11 @@ def record(cls: type[_T]) -> type[_T]:
     rebuilt by calling ``__init__`` when loaded from the cache. Slots halve the memory of a
     large project's summaries. (``slots=True`` needs 3.10.)
     """
-    names = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if any(not f.init or getattr(f, "kw_only", False) for f in fields):
+        # Pickled records are rebuilt by calling the class with every field, in order.
+        raise TypeError(f"{cls.__name__}: a record's fields are all positional __init__ fields")
+    names = tuple(f.name for f in fields)
     namespace = {
         key: value
         for key, value in cls.__dict__.items()

@@ -7,6 +7,7 @@ import contextlib
 import io
 import os
 import re
+import threading
 import tokenize
 from collections.abc import Iterator
 from functools import lru_cache
@@ -27,6 +28,10 @@ def _no_validation(node: CSTNode) -> None:
     return None
 
 
+# One swap at a time: two overlapping swaps could each restore the other's no-op for good.
+_VALIDATION_SWAP = threading.Lock()
+
+
 @contextlib.contextmanager
 def _parser_output_trusted() -> Iterator[None]:
     """Skip libcst's validation of each new node while the parser builds a tree.
@@ -35,13 +40,17 @@ def _parser_output_trusted() -> Iterator[None]:
     whitespace...), a fifth of the parse. A tree the parser built from source satisfies
     them by construction; libcst's own comment on ``CSTNode.__post_init__`` says as much.
     Restored at once, so trees built by fixes (or by other flake8 plugins) are checked.
+    The switch is process-wide: nodes another thread builds meanwhile go unchecked too.
+    fastlint parses on one thread per process; a host that also builds libcst trees on
+    other threads at the same time should not call the index concurrently with them.
     """
-    validate = CSTNode.__post_init__
-    CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign,assignment]
-    try:
-        yield
-    finally:
-        CSTNode.__post_init__ = validate  # type: ignore[method-assign]
+    with _VALIDATION_SWAP:
+        validate = CSTNode.__post_init__
+        CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign,assignment]
+        try:
+            yield
+        finally:
+            CSTNode.__post_init__ = validate  # type: ignore[method-assign]
 
 
 @lru_cache(maxsize=4096)

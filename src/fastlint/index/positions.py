@@ -12,8 +12,10 @@ pass runs, a few of libcst's code-generation methods are swapped for leaner equi
 ``after_codegen`` on every node, the context managers that write parentheses and brackets
 (generators, the dearest part), and the leaves that are nearly half of all nodes
 (whitespace, names, newlines). They are restored when the pass ends, so a tree printed
-later (a fix) goes through libcst's own code. The pass is not for use from several threads
-at once.
+later (a fix) goes through libcst's own code. The swap is process-wide: passes take turns
+(a lock), and code that another thread generates with libcst while a pass runs would go
+through the swapped methods. fastlint indexes on one thread per process; a host that also
+prints libcst trees on other threads should not index concurrently with them.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from fastlint.findings import Span
 # Entering and leaving a reentrant lock runs no Python code: the cheapest context manager
 # that does nothing, for the places where libcst's code generation asks for one.
 _NOTHING = threading.RLock()
+# One pass at a time: overlapping swaps could each restore the other's replacement for good.
+_SWAP = threading.Lock()
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
@@ -106,14 +110,15 @@ def _swapped(codegen: Any) -> Iterator[None]:
         (BaseList, "_bracketize", _bracketize),
         (_BaseSetOrDict, "_braceize", _braceize),
     )
-    saved = [(owner, name, owner.__dict__[name]) for owner, name, _ in swaps]
-    try:
-        for owner, name, replacement in swaps:
-            setattr(owner, name, replacement)
-        yield
-    finally:
-        for owner, name, original in saved:
-            setattr(owner, name, original)
+    with _SWAP:
+        saved = [(owner, name, owner.__dict__[name]) for owner, name, _ in swaps]
+        try:
+            for owner, name, replacement in swaps:
+                setattr(owner, name, replacement)
+            yield
+        finally:
+            for owner, name, original in saved:
+                setattr(owner, name, original)
 
 
 def positions_of(module: cst.Module, wanted: set[cst.CSTNode]) -> dict[cst.CSTNode, Span]:

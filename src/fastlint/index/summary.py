@@ -18,9 +18,10 @@ from fastlint.findings import Span, record
 UNKNOWN = ""  # the symbol of an expression the index cannot resolve
 
 
-# Values, arguments and calls intern their strings when built (never when loaded): the same
-# few names recur all over a file, so a pickled summary stores each string once (the rest
-# are references) and a project holding every summary keeps far fewer strings.
+# Values, arguments and calls intern their strings when built (and again when loaded from
+# the cache, which rebuilds them through __init__): the same few names recur all over a
+# file, so a pickled summary stores each string once (the rest are references) and a
+# project holding every summary keeps far fewer strings.
 
 
 @record
