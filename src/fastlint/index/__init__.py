@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import ast
-import contextlib
 import io
 import os
 import re
-import threading
 import tokenize
-from collections.abc import Iterator
 from functools import lru_cache
 from typing import Callable, Optional
 
@@ -19,6 +16,7 @@ from libcst._nodes.base import CSTNode
 from fastlint.index.indexer import build_summary
 from fastlint.index.nesting import nesting_problem, with_deep_stack
 from fastlint.index.summary import ModuleSummary, ParseError
+from fastlint.index.swaps import swapped_methods
 from fastlint.noqa import read_suppressions
 
 _MAY_HAVE_NOQA = re.compile(rb"noqa", re.IGNORECASE)
@@ -26,31 +24,6 @@ _MAY_HAVE_NOQA = re.compile(rb"noqa", re.IGNORECASE)
 
 def _no_validation(node: CSTNode) -> None:
     return None
-
-
-# One swap at a time: two overlapping swaps could each restore the other's no-op for good.
-_VALIDATION_SWAP = threading.Lock()
-
-
-@contextlib.contextmanager
-def _parser_output_trusted() -> Iterator[None]:
-    """Skip libcst's validation of each new node while the parser builds a tree.
-
-    Every node checks its own invariants when constructed (balanced parentheses, required
-    whitespace...), a fifth of the parse. A tree the parser built from source satisfies
-    them by construction; libcst's own comment on ``CSTNode.__post_init__`` says as much.
-    Restored at once, so trees built by fixes (or by other flake8 plugins) are checked.
-    The switch is process-wide: nodes another thread builds meanwhile go unchecked too.
-    fastlint parses on one thread per process; a host that also builds libcst trees on
-    other threads at the same time should not call the index concurrently with them.
-    """
-    with _VALIDATION_SWAP:
-        validate = CSTNode.__post_init__
-        CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign,assignment]
-        try:
-            yield
-        finally:
-            CSTNode.__post_init__ = validate  # type: ignore[method-assign]
 
 
 @lru_cache(maxsize=4096)
@@ -104,7 +77,11 @@ def index_source(path: str, source: bytes, module_name: Optional[str] = None) ->
             too_deep = ParseError(undecodable, 1, 0)
         return _error_summary(path, module_name, is_package, too_deep)
     try:
-        with _parser_output_trusted():
+        # Without libcst's per-node validation (balanced parentheses, required whitespace...:
+        # a fifth of the parse): a tree the parser built from source satisfies it by
+        # construction, as libcst's own comment on ``CSTNode.__post_init__`` says. Trees
+        # built afterwards (fixes, other flake8 plugins) are checked again.
+        with swapped_methods((CSTNode, "__post_init__", _no_validation)):
             tree = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         return _error_summary(path, module_name, is_package, _syntax_error(source, error))

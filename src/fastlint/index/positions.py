@@ -12,10 +12,7 @@ pass runs, a few of libcst's code-generation methods are swapped for leaner equi
 ``after_codegen`` on every node, the context managers that write parentheses and brackets
 (generators, the dearest part), and the leaves that are nearly half of all nodes
 (whitespace, names, newlines). They are restored when the pass ends, so a tree printed
-later (a fix) goes through libcst's own code. The swap is process-wide: passes take turns
-(a lock), and code that another thread generates with libcst while a pass runs would go
-through the swapped methods. fastlint indexes on one thread per process; a host that also
-prints libcst trees on other threads should not index concurrently with them.
+later (a fix) goes through libcst's own code (see ``swaps`` for threads).
 """
 
 from __future__ import annotations
@@ -23,8 +20,6 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from itertools import accumulate
 from typing import Any, Optional
 
@@ -34,12 +29,11 @@ from libcst._nodes.expression import BaseList, _BaseParenthesizedNode, _BaseSetO
 from libcst._nodes.internal import CodegenState
 
 from fastlint.findings import Span
+from fastlint.index.swaps import swapped_methods
 
 # Entering and leaving a reentrant lock runs no Python code: the cheapest context manager
 # that does nothing, for the places where libcst's code generation asks for one.
 _NOTHING = threading.RLock()
-# One pass at a time: overlapping swaps could each restore the other's replacement for good.
-_SWAP = threading.Lock()
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
@@ -102,25 +96,6 @@ class _TokenList(CodegenState):
         pass  # positions are taken before; the token counts must stay as they were
 
 
-@contextmanager
-def _swapped(codegen: Any) -> Iterator[None]:
-    swaps: Sequence[tuple[type, str, Any]] = (
-        (CSTNode, "_codegen", codegen),
-        (_BaseParenthesizedNode, "_parenthesize", _parenthesize),
-        (BaseList, "_bracketize", _bracketize),
-        (_BaseSetOrDict, "_braceize", _braceize),
-    )
-    with _SWAP:
-        saved = [(owner, name, owner.__dict__[name]) for owner, name, _ in swaps]
-        try:
-            for owner, name, replacement in swaps:
-                setattr(owner, name, replacement)
-            yield
-        finally:
-            for owner, name, original in saved:
-                setattr(owner, name, original)
-
-
 def positions_of(module: cst.Module, wanted: set[cst.CSTNode]) -> dict[cst.CSTNode, Span]:
     """Spans (whitespace-inclusive; expressions own no leading lines) of the wanted nodes."""
     if not wanted:
@@ -159,7 +134,12 @@ def positions_of(module: cst.Module, wanted: set[cst.CSTNode]) -> dict[cst.CSTNo
         else:
             self._codegen_impl(state, **kwargs)
 
-    with _swapped(codegen):
+    with swapped_methods(
+        (CSTNode, "_codegen", codegen),
+        (_BaseParenthesizedNode, "_parenthesize", _parenthesize),
+        (BaseList, "_bracketize", _bracketize),
+        (_BaseSetOrDict, "_braceize", _braceize),
+    ):
         module._codegen_impl(state)
 
     offsets = [0, *accumulate(map(len, tokens))]
